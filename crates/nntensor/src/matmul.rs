@@ -1,0 +1,344 @@
+//! Matrix products: 2-D, and batched 3-D with rayon over the batch.
+//!
+//! The inner kernel is `matrixmultiply`'s (through `ndarray::linalg::general_mat_mul`), run on one
+//! thread. Large 2-D products are split by **rows of the output** across rayon's threads; batched
+//! products are split by **batch item**. Either way each output element is computed by the same
+//! serial code in the same order, so results are bit-identical whatever the thread count.
+
+use crate::Tensor;
+use ndarray::linalg::general_mat_mul;
+use ndarray::parallel::prelude::*;
+use ndarray::{
+    s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, Ix2, Ix3, IxDyn,
+};
+
+/// Products with fewer multiply-adds than this run on one thread: below it, handing work to
+/// rayon costs more than it saves (see `benches/matmul.rs`, `matmul_threshold`).
+pub const PARALLEL_MIN_MACS: usize = 1 << 18;
+
+/// Rows of the output are handed to threads in multiples of this (the kernel's row tile).
+const ROW_ALIGN: usize = 8;
+
+/// `a · b` for 2-D tensors, or a batched product for 3-D ones.
+///
+/// Shapes: `(m, k)·(k, n) → (m, n)`; `(b, m, k)·(b, k, n) → (b, m, n)`; `(b, m, k)·(k, n) →
+/// (b, m, n)`. Panics (at the caller's line) naming both shapes if they do not fit.
+///
+/// ```
+/// use nntensor::{matmul, Tensor};
+/// let a = Tensor::from_shape_vec(vec![2, 2], vec![1., 2., 3., 4.]).unwrap();
+/// let i = Tensor::from_shape_vec(vec![2, 2], vec![1., 0., 0., 1.]).unwrap();
+/// assert_eq!(matmul(&a, &i), a);
+/// ```
+#[track_caller]
+pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
+    match (a.ndim(), b.ndim()) {
+        (2, 2) => matmul_2d(view2(a), view2(b)).into_dyn(),
+        (3, 3) => batched_matmul(view3(a), view3(b)).into_dyn(),
+        (3, 2) => {
+            // Every batch item multiplies the same matrix: fold the batch into the rows.
+            let (batch, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
+            let rows = a.view().into_shape_with_order((batch * m, k));
+            match rows {
+                Ok(rows) => {
+                    let out = matmul_2d(rows, view2(b));
+                    let n = out.ncols();
+                    out.into_shape_with_order(IxDyn(&[batch, m, n]))
+                        .expect("same length")
+                }
+                Err(_) => {
+                    let b3 = view2(b).insert_axis(Axis(0));
+                    let b3 = b3
+                        .broadcast((batch, b.shape()[0], b.shape()[1]))
+                        .expect("broadcast");
+                    batched_matmul(view3(a), b3).into_dyn()
+                }
+            }
+        }
+        _ => panic!(
+            "matmul: expected 2-D·2-D, 3-D·3-D or 3-D·2-D operands, got shapes {:?} and {:?}",
+            a.shape(),
+            b.shape()
+        ),
+    }
+}
+
+#[track_caller]
+fn view2(t: &Tensor) -> ArrayView2<'_, f32> {
+    t.view()
+        .into_dimensionality::<Ix2>()
+        .expect("caller checked ndim")
+}
+
+#[track_caller]
+fn view3(t: &Tensor) -> ArrayView3<'_, f32> {
+    t.view()
+        .into_dimensionality::<Ix3>()
+        .expect("caller checked ndim")
+}
+
+/// `a · b` for 2-D views (transposed and strided views welcome), parallel over output rows when large.
+///
+/// ```
+/// use ndarray::array;
+/// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
+/// let at_a = nntensor::matmul_2d(a.t(), a.view());
+/// assert_eq!(at_a, array![[10.0, 14.0], [14.0, 20.0]]);
+/// ```
+#[track_caller]
+pub fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
+    check_2d("matmul", a.dim(), b.dim());
+    let mut c = Array2::zeros((a.nrows(), b.ncols()));
+    gemm(1.0, a, b, 0.0, c.view_mut());
+    c
+}
+
+/// `c = alpha · a · b + beta · c` for 2-D views, parallel over rows of `c` when the product is large.
+///
+/// This is the building block of fused ops (e.g. `x·W + b` with `c` pre-filled with the bias and
+/// `beta = 1`). Panics naming the shapes if they do not fit.
+#[track_caller]
+pub fn gemm(
+    alpha: f32,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    mut c: ArrayViewMut2<'_, f32>,
+) {
+    check_2d("gemm", a.dim(), b.dim());
+    assert_eq!(
+        c.dim(),
+        (a.nrows(), b.ncols()),
+        "gemm: output has shape {:?}, expected ({}, {}) for operands {:?} and {:?}",
+        c.dim(),
+        a.nrows(),
+        b.ncols(),
+        a.dim(),
+        b.dim()
+    );
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    let threads = rayon::current_num_threads();
+    if m * k * n < PARALLEL_MIN_MACS || threads == 1 || m < 2 * ROW_ALIGN {
+        general_mat_mul(alpha, &a, &b, beta, &mut c);
+        return;
+    }
+    // One contiguous block of rows per thread: each block packs `b` once. Block boundaries do not
+    // change any element's arithmetic, so the split may depend on the thread count.
+    let per_thread = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
+    let a_blocks: Vec<ArrayView2<'_, f32>> = a.axis_chunks_iter(Axis(0), per_thread).collect();
+    c.axis_chunks_iter_mut(Axis(0), per_thread)
+        .into_par_iter()
+        .zip(a_blocks)
+        .for_each(|(mut c_block, a_block)| {
+            general_mat_mul(alpha, &a_block, &b, beta, &mut c_block)
+        });
+}
+
+#[track_caller]
+fn check_2d(op: &str, a: (usize, usize), b: (usize, usize)) {
+    assert!(
+        a.1 == b.0,
+        "{op}: inner dimensions differ: ({}, {}) · ({}, {}) needs {} == {}",
+        a.0,
+        a.1,
+        b.0,
+        b.1,
+        a.1,
+        b.0
+    );
+}
+
+/// Batched product `(b, m, k)·(b, k, n) → (b, m, n)`, rayon over the batch when large.
+///
+/// ```
+/// use ndarray::Array3;
+/// let a = Array3::<f32>::ones((4, 2, 3));
+/// let b = Array3::<f32>::ones((4, 3, 5));
+/// let c = nntensor::batched_matmul(a.view(), b.view());
+/// assert_eq!(c.dim(), (4, 2, 5));
+/// assert!(c.iter().all(|&x| x == 3.0));
+/// ```
+#[track_caller]
+pub fn batched_matmul(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>) -> ndarray::Array3<f32> {
+    let (batch, m, k) = a.dim();
+    let (batch_b, k_b, n) = b.dim();
+    assert!(
+        batch == batch_b && k == k_b,
+        "batched_matmul: shapes {:?} and {:?} do not fit: need (b, m, k)·(b, k, n)",
+        a.dim(),
+        b.dim()
+    );
+    let mut c = ndarray::Array3::zeros((batch, m, n));
+    batched_gemm(a, b, c.view_mut());
+    c
+}
+
+fn batched_gemm(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>, mut c: ArrayViewMut3<'_, f32>) {
+    let (batch, m, k) = a.dim();
+    let n = b.dim().2;
+    let one = |(a, b, mut c): (
+        ArrayView2<'_, f32>,
+        ArrayView2<'_, f32>,
+        ArrayViewMut2<'_, f32>,
+    )| { general_mat_mul(1.0, &a, &b, 0.0, &mut c) };
+    if batch * m * k * n < PARALLEL_MIN_MACS || batch == 1 {
+        // Too little work to share, or one big item: let the 2-D path split its rows.
+        for i in 0..batch {
+            gemm(
+                1.0,
+                a.index_axis(Axis(0), i),
+                b.index_axis(Axis(0), i),
+                0.0,
+                c.slice_mut(s![i, .., ..]),
+            );
+        }
+        return;
+    }
+    ndarray::Zip::from(c.outer_iter_mut())
+        .and(a.outer_iter())
+        .and(b.outer_iter())
+        .into_par_iter()
+        .for_each(|(c, a, b)| one((a, b, c)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rng;
+    use ndarray::Array3;
+
+    fn random2(rng: &mut Rng, r: usize, c: usize) -> Array2<f32> {
+        Array2::from_shape_fn((r, c), |_| rng.uniform(-1.0, 1.0))
+    }
+
+    /// The obviously-correct triple loop, accumulated in f64.
+    fn naive(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> {
+        Array2::from_shape_fn((a.nrows(), b.ncols()), |(i, j)| {
+            (0..a.ncols())
+                .map(|p| a[[i, p]] as f64 * b[[p, j]] as f64)
+                .sum::<f64>() as f32
+        })
+    }
+
+    fn assert_close(got: &Array2<f32>, want: &Array2<f32>, k: usize) {
+        assert_eq!(got.dim(), want.dim());
+        let tol = 1e-6 * (k as f32).max(1.0) * 4.0;
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!((g - w).abs() <= tol, "got {g}, want {w} (k = {k})");
+        }
+    }
+
+    #[test]
+    fn matches_naive_on_random_shapes() {
+        let mut rng = Rng::seed_from(11);
+        let shapes = [
+            (1, 7, 1),
+            (1, 13, 9),
+            (9, 13, 1),
+            (5, 1, 6),
+            (17, 33, 29),
+            (64, 128, 32),
+            (200, 300, 70),
+            (128, 784, 32),
+        ];
+        for &(m, k, n) in &shapes {
+            let a = random2(&mut rng, m, k);
+            let b = random2(&mut rng, k, n);
+            assert_close(
+                &matmul_2d(a.view(), b.view()),
+                &naive(a.view(), b.view()),
+                k,
+            );
+        }
+        for _ in 0..20 {
+            let (m, k, n) = (1 + rng.below(40), 1 + rng.below(40), 1 + rng.below(40));
+            let a = random2(&mut rng, m, k);
+            let b = random2(&mut rng, k, n);
+            assert_close(
+                &matmul_2d(a.view(), b.view()),
+                &naive(a.view(), b.view()),
+                k,
+            );
+        }
+    }
+
+    #[test]
+    fn transposed_and_strided_views() {
+        let mut rng = Rng::seed_from(12);
+        let a = random2(&mut rng, 150, 90); // used as aᵀ: (90, 150)
+        let b = random2(&mut rng, 70, 150); // used as bᵀ: (150, 70)
+        let want = naive(a.t(), b.t());
+        assert_close(&matmul_2d(a.t(), b.t()), &want, 150);
+        // Every other row and column: non-unit strides on both axes.
+        let big = random2(&mut rng, 60, 80);
+        let sa = big.slice(s![..;2, ..;2]); // (30, 40)
+        let sb = big.slice(s![1..;2, 1..;2]).reversed_axes(); // (40, 30)
+        assert_close(&matmul_2d(sa, sb), &naive(sa, sb), 40);
+    }
+
+    #[test]
+    fn dynamic_entry_point_dispatches_by_rank() {
+        let mut rng = Rng::seed_from(13);
+        let a = Array3::from_shape_fn((3, 4, 5), |_| rng.uniform(-1.0, 1.0));
+        let b = Array3::from_shape_fn((3, 5, 2), |_| rng.uniform(-1.0, 1.0));
+        let w = random2(&mut rng, 5, 2);
+        let c = matmul(&a.clone().into_dyn(), &b.clone().into_dyn());
+        let cw = matmul(&a.clone().into_dyn(), &w.clone().into_dyn());
+        for i in 0..3 {
+            let want = naive(a.index_axis(Axis(0), i), b.index_axis(Axis(0), i));
+            let got = c
+                .index_axis(Axis(0), i)
+                .into_dimensionality::<Ix2>()
+                .unwrap()
+                .to_owned();
+            assert_close(&got, &want, 5);
+            let want = naive(a.index_axis(Axis(0), i), w.view());
+            let got = cw
+                .index_axis(Axis(0), i)
+                .into_dimensionality::<Ix2>()
+                .unwrap()
+                .to_owned();
+            assert_close(&got, &want, 5);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "inner dimensions differ: (2, 3) · (4, 5)")]
+    fn mismatched_inner_dimension_panics_with_both_shapes() {
+        let _ = matmul_2d(Array2::zeros((2, 3)).view(), Array2::zeros((4, 5)).view());
+    }
+
+    fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(f)
+    }
+
+    #[test]
+    fn results_are_bit_identical_across_thread_counts() {
+        let mut rng = Rng::seed_from(14);
+        let a = random2(&mut rng, 300, 257);
+        let b = random2(&mut rng, 257, 190);
+        let one = in_pool(1, || matmul_2d(a.view(), b.view()));
+        for threads in [2, 3, 4] {
+            let many = in_pool(threads, || matmul_2d(a.view(), b.view()));
+            assert!(one
+                .iter()
+                .zip(many.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()));
+        }
+        let a3 = Array3::from_shape_fn((16, 40, 64), |_| rng.uniform(-1.0, 1.0));
+        let b3 = Array3::from_shape_fn((16, 64, 48), |_| rng.uniform(-1.0, 1.0));
+        let one = in_pool(1, || batched_matmul(a3.view(), b3.view()));
+        for threads in [2, 3, 4] {
+            let many = in_pool(threads, || batched_matmul(a3.view(), b3.view()));
+            assert!(one
+                .iter()
+                .zip(many.iter())
+                .all(|(x, y)| x.to_bits() == y.to_bits()));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Reductions: sum, mean, max (over everything or one axis) and argmax.
+
+use crate::Tensor;
+use ndarray::{Axis, IxDyn};
+
+#[track_caller]
+fn check_axis(op: &str, t: &Tensor, axis: usize) {
+    assert!(
+        axis < t.ndim(),
+        "{op}: axis {axis} is out of range for a tensor of shape {:?}",
+        t.shape()
+    );
+}
+
+/// Sum of all elements, as a 0-dimensional tensor.
+///
+/// ```
+/// let t = nntensor::Tensor::ones(vec![2, 3]);
+/// assert_eq!(nntensor::sum_all(&t).into_iter().next(), Some(6.0));
+/// ```
+pub fn sum_all(t: &Tensor) -> Tensor {
+    Tensor::from_elem(IxDyn(&[]), t.sum())
+}
+
+/// Mean of all elements, as a 0-dimensional tensor (NaN for an empty tensor).
+pub fn mean_all(t: &Tensor) -> Tensor {
+    Tensor::from_elem(IxDyn(&[]), t.sum() / t.len() as f32)
+}
+
+/// Largest element, as a 0-dimensional tensor. Panics on an empty tensor.
+#[track_caller]
+pub fn max_all(t: &Tensor) -> Tensor {
+    assert!(!t.is_empty(), "max_all: the tensor is empty");
+    Tensor::from_elem(IxDyn(&[]), t.fold(f32::NEG_INFINITY, |m, &x| m.max(x)))
+}
+
+/// Sums over `axis`, removing it.
+///
+/// ```
+/// let t = nntensor::Tensor::from_shape_vec(vec![2, 2], vec![1., 2., 3., 4.]).unwrap();
+/// assert_eq!(nntensor::sum_axis(&t, 0).as_slice().unwrap(), &[4., 6.]);
+/// ```
+#[track_caller]
+pub fn sum_axis(t: &Tensor, axis: usize) -> Tensor {
+    check_axis("sum_axis", t, axis);
+    t.sum_axis(Axis(axis))
+}
+
+/// Means over `axis`, removing it.
+#[track_caller]
+pub fn mean_axis(t: &Tensor, axis: usize) -> Tensor {
+    check_axis("mean_axis", t, axis);
+    let n = t.shape()[axis] as f32;
+    t.sum_axis(Axis(axis)) / n
+}
+
+/// Maximum over `axis`, removing it. Panics if that axis is empty.
+#[track_caller]
+pub fn max_axis(t: &Tensor, axis: usize) -> Tensor {
+    check_axis("max_axis", t, axis);
+    assert!(
+        t.shape()[axis] > 0,
+        "max_axis: axis {axis} of shape {:?} is empty",
+        t.shape()
+    );
+    t.fold_axis(Axis(axis), f32::NEG_INFINITY, |&m, &x| m.max(x))
+}
+
+/// Index of the largest value along `axis` (the first one on ties), with that axis removed.
+///
+/// ```
+/// let t = nntensor::Tensor::from_shape_vec(vec![2, 3], vec![0., 5., 1., 9., 2., 9.]).unwrap();
+/// assert_eq!(nntensor::argmax_axis(&t, 1).as_slice().unwrap(), &[1, 0]);
+/// ```
+#[track_caller]
+pub fn argmax_axis(t: &Tensor, axis: usize) -> ndarray::ArrayD<usize> {
+    check_axis("argmax_axis", t, axis);
+    assert!(
+        t.shape()[axis] > 0,
+        "argmax_axis: axis {axis} of shape {:?} is empty",
+        t.shape()
+    );
+    t.map_axis(Axis(axis), |lane| {
+        let mut best = 0;
+        for (i, &x) in lane.iter().enumerate() {
+            if x > lane[best] || (lane[best].is_nan() && !x.is_nan()) {
+                best = i;
+            }
+        }
+        best
+    })
+}

@@ -1,0 +1,88 @@
+//! Elementwise maps of one tensor (activations and maths functions).
+
+use crate::Tensor;
+
+/// Numerically stable logistic sigmoid of one value: never evaluates `exp` of a large positive number.
+pub fn sigmoid_scalar(x: f32) -> f32 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// `e^x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::zeros(vec![2]);
+/// assert_eq!(nntensor::exp(&t).as_slice().unwrap(), &[1.0, 1.0]);
+/// ```
+pub fn exp(t: &Tensor) -> Tensor {
+    t.mapv(f32::exp)
+}
+
+/// Natural logarithm elementwise (`-inf` at 0, NaN below).
+pub fn log(t: &Tensor) -> Tensor {
+    t.mapv(f32::ln)
+}
+
+/// Square root elementwise.
+pub fn sqrt(t: &Tensor) -> Tensor {
+    t.mapv(f32::sqrt)
+}
+
+/// `x^n` elementwise for an integer power.
+pub fn powi(t: &Tensor, n: i32) -> Tensor {
+    t.mapv(|x| x.powi(n))
+}
+
+/// `x^p` elementwise for a real power.
+pub fn powf(t: &Tensor, p: f32) -> Tensor {
+    t.mapv(|x| x.powf(p))
+}
+
+/// `-x` elementwise.
+pub fn neg(t: &Tensor) -> Tensor {
+    t.mapv(|x| -x)
+}
+
+/// `|x|` elementwise.
+pub fn abs(t: &Tensor) -> Tensor {
+    t.mapv(f32::abs)
+}
+
+/// Logistic sigmoid `1 / (1 + e^-x)` elementwise, stable for any input.
+///
+/// ```
+/// let t = nntensor::Tensor::from_shape_vec(vec![3], vec![0.0, -1e4, 1e4]).unwrap();
+/// assert_eq!(nntensor::sigmoid(&t).as_slice().unwrap(), &[0.5, 0.0, 1.0]);
+/// ```
+pub fn sigmoid(t: &Tensor) -> Tensor {
+    t.mapv(sigmoid_scalar)
+}
+
+/// Hyperbolic tangent elementwise.
+pub fn tanh(t: &Tensor) -> Tensor {
+    t.mapv(f32::tanh)
+}
+
+/// `max(x, 0)` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_shape_vec(vec![2], vec![-2.0, 3.0]).unwrap();
+/// assert_eq!(nntensor::relu(&t).as_slice().unwrap(), &[0.0, 3.0]);
+/// ```
+pub fn relu(t: &Tensor) -> Tensor {
+    t.mapv(|x| x.max(0.0))
+}
+
+/// `x` for positive inputs, `slope·x` otherwise.
+pub fn leaky_relu(t: &Tensor, slope: f32) -> Tensor {
+    t.mapv(|x| if x > 0.0 { x } else { slope * x })
+}
+
+/// Clamps every value into `[min, max]`.
+pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
+    t.mapv(|x| x.clamp(min, max))
+}
