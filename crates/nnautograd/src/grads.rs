@@ -1,0 +1,61 @@
+//! Gradients returned by `backward`.
+
+use crate::{Param, ParamId, Var};
+use nntensor::Tensor;
+
+/// The gradients of one backward pass: one per parameter (keyed by [`ParamId`]) and one per leaf
+/// made with [`crate::Tape::var`]. A parameter or leaf the loss does not depend on has none.
+#[derive(Debug, Default)]
+pub struct Grads {
+    pub(crate) params: Vec<(ParamId, Tensor)>,
+    pub(crate) leaves: Vec<(usize, Tensor)>,
+    pub(crate) tape_addr: usize,
+    pub(crate) generation: u32,
+}
+
+impl Grads {
+    /// The gradient of `param`, if the loss depends on it.
+    pub fn get(&self, param: &Param) -> Option<&Tensor> {
+        self.get_by_id(param.id())
+    }
+
+    /// The gradient of the parameter with this id.
+    pub fn get_by_id(&self, id: ParamId) -> Option<&Tensor> {
+        self.params.iter().find(|(p, _)| *p == id).map(|(_, g)| g)
+    }
+
+    /// Removes and returns the gradient of the parameter with this id (no copy).
+    pub fn take(&mut self, id: ParamId) -> Option<Tensor> {
+        let pos = self.params.iter().position(|(p, _)| *p == id)?;
+        Some(self.params.swap_remove(pos).1)
+    }
+
+    /// The gradient of a leaf made with [`crate::Tape::var`] during the forward pass that produced
+    /// these gradients. Panics if `var` comes from another pass or tape.
+    #[track_caller]
+    pub fn wrt(&self, var: Var<'_>) -> Option<&Tensor> {
+        assert!(
+            var.tape as *const _ as usize == self.tape_addr && var.generation == self.generation,
+            "Grads::wrt: this Var was not recorded in the forward pass these gradients come from"
+        );
+        self.leaves
+            .iter()
+            .find(|(i, _)| *i == var.index)
+            .map(|(_, g)| g)
+    }
+
+    /// Every parameter gradient, in the order the backward pass reached them.
+    pub fn iter(&self) -> impl Iterator<Item = (ParamId, &Tensor)> {
+        self.params.iter().map(|(id, g)| (*id, g))
+    }
+
+    /// Number of parameter gradients.
+    pub fn len(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Whether there are no parameter gradients.
+    pub fn is_empty(&self) -> bool {
+        self.params.is_empty()
+    }
+}

@@ -1,0 +1,57 @@
+//! The operations a tape records: one variant per differentiable op, holding the indices of its
+//! input nodes and whatever its backward needs beyond the stored node values.
+
+use crate::ParamId;
+use nntensor::Tensor;
+
+/// A recorded operation. Inputs are node indices on the same tape; every node's value is kept
+/// until `backward`, so most variants need nothing else.
+#[derive(Debug)]
+pub(crate) enum Op {
+    /// Data, a constant, or a leaf variable (whether it needs a gradient is on the node).
+    Leaf,
+    /// A parameter's shared array.
+    Param(ParamId),
+    Add(usize, usize),
+    Sub(usize, usize),
+    Mul(usize, usize),
+    Div(usize, usize),
+    AddScalar(usize),
+    MulScalar(usize, f32),
+    Neg(usize),
+    Exp(usize),
+    Log(usize),
+    Sqrt(usize),
+    Powi(usize, i32),
+    Powf(usize, f32),
+    Abs(usize),
+    Sigmoid(usize),
+    Tanh(usize),
+    Relu(usize),
+    LeakyRelu(usize, f32),
+    Clamp(usize, f32, f32),
+    SumAll(usize),
+    MeanAll(usize),
+    MaxAll(usize),
+    SumAxis(usize, usize),
+    MeanAxis(usize, usize),
+    MaxAxis(usize, usize),
+    Softmax(usize, usize),
+    LogSoftmax(usize, usize),
+    Reshape(usize),
+    Transpose(usize),
+    SliceRows(usize, usize),
+    GatherRows(usize, Vec<usize>),
+    MatMul(usize, usize),
+    /// `x·w + b` in one GEMM; `b` optional.
+    Linear {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+    },
+    /// Mean softmax cross-entropy; `dlogits` is `(softmax − targets) / batch`, saved by the forward.
+    SoftmaxCrossEntropy {
+        logits: usize,
+        dlogits: Tensor,
+    },
+}

@@ -1,0 +1,44 @@
+//! Shape ops: reshape, transpose, and taking rows along the batch axis.
+
+use crate::op::Op;
+use crate::Var;
+use nntensor as nt;
+
+impl<'t> Var<'t> {
+    /// The same values in a new shape with as many elements.
+    #[track_caller]
+    pub fn reshape(self, shape: &[usize]) -> Var<'t> {
+        self.unary(|a| nt::reshape(a, shape), Op::Reshape)
+    }
+
+    /// Reverses the axes (the matrix transpose for 2-D).
+    #[track_caller]
+    pub fn transpose(self) -> Var<'t> {
+        self.unary(nt::transpose, Op::Transpose)
+    }
+
+    /// Rows `start..end` of the first axis.
+    #[track_caller]
+    pub fn slice_rows(self, start: usize, end: usize) -> Var<'t> {
+        self.unary(
+            |a| nt::slice_rows(a, start, end),
+            |i| Op::SliceRows(i, start),
+        )
+    }
+
+    /// The rows `indices` of the first axis (repeats allowed; their gradients add up).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_shape_vec(vec![2, 1], vec![5.0, 7.0]).unwrap());
+    /// let g = x.gather_rows(&[1, 1, 0]).sum().backward();
+    /// assert_eq!(g.wrt(x).unwrap().as_slice().unwrap(), &[1.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn gather_rows(self, indices: &[usize]) -> Var<'t> {
+        self.unary(
+            |a| nt::gather_rows(a, indices),
+            |i| Op::GatherRows(i, indices.to_vec()),
+        )
+    }
+}

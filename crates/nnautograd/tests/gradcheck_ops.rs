@@ -1,0 +1,251 @@
+//! Every differentiable op checked against central finite differences.
+//!
+//! Each test names the derivative being checked. Inputs stay away from kinks (ReLU at 0, |x| at 0,
+//! clamp bounds, ties in max) where the derivative does not exist.
+
+use nnautograd::{gradcheck, Tape, Var};
+use nntensor::{Rng, Tensor};
+
+fn rand(shape: &[usize], seed: u64) -> Tensor {
+    let mut rng = Rng::seed_from(seed);
+    Tensor::from_shape_simple_fn(shape.to_vec(), || rng.uniform(-1.0, 1.0))
+}
+
+/// Values in [lo, hi) (for log, sqrt, powf, division).
+fn rand_in(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Tensor {
+    let mut rng = Rng::seed_from(seed);
+    Tensor::from_shape_simple_fn(shape.to_vec(), || rng.uniform(lo, hi))
+}
+
+/// Values at least 0.1 away from 0 (for relu, abs, leaky relu).
+fn away_from_zero(shape: &[usize], seed: u64) -> Tensor {
+    rand(shape, seed).mapv(|x| {
+        if x.abs() < 0.1 {
+            x + 0.2f32.copysign(x)
+        } else {
+            x
+        }
+    })
+}
+
+fn check(f: impl for<'t> Fn(&'t Tape, &[Var<'t>]) -> Var<'t>, inputs: Vec<Tensor>) {
+    if let Err(e) = gradcheck(f, &inputs) {
+        panic!("{e}");
+    }
+}
+
+/// The broadcasting patterns every binary op is checked on: same shape, scalar, row, column,
+/// rank-extending, and both sides broadcast.
+fn broadcast_cases() -> Vec<(Vec<usize>, Vec<usize>)> {
+    vec![
+        (vec![3, 4], vec![3, 4]),
+        (vec![3, 4], vec![]),
+        (vec![], vec![3, 4]),
+        (vec![3, 4], vec![4]),
+        (vec![3, 4], vec![1, 4]),
+        (vec![3, 4], vec![3, 1]),
+        (vec![2, 3, 4], vec![3, 4]),
+        (vec![3, 1], vec![1, 4]),
+        (vec![2, 1, 4], vec![3, 1]),
+    ]
+}
+
+#[test]
+fn add_sub_mul_div_under_every_broadcast() {
+    for (i, (sa, sb)) in broadcast_cases().into_iter().enumerate() {
+        let a = rand(&sa, i as u64);
+        let b = rand_in(&sb, 100 + i as u64, 0.5, 1.5); // divisor away from 0
+        check(|_, v| v[0] + v[1], vec![a.clone(), b.clone()]); // ∂/∂a = 1, ∂/∂b = 1 (summed over broadcast)
+        check(|_, v| v[0] - v[1], vec![a.clone(), b.clone()]); // ∂/∂b = −1
+        check(|_, v| v[0] * v[1], vec![a.clone(), b.clone()]); // ∂/∂a = b, ∂/∂b = a
+        check(|_, v| v[0] / v[1], vec![a.clone(), b.clone()]); // ∂/∂a = 1/b, ∂/∂b = −a/b²
+    }
+}
+
+#[test]
+fn scalar_arithmetic_and_operators() {
+    let x = rand_in(&[2, 3], 1, 0.5, 1.5);
+    check(|_, v| v[0] + 2.5, vec![x.clone()]);
+    check(|_, v| 2.5 - v[0], vec![x.clone()]);
+    check(|_, v| v[0] * -3.0, vec![x.clone()]);
+    check(|_, v| v[0] / 4.0, vec![x.clone()]);
+    check(|_, v| 2.0 / v[0], vec![x.clone()]); // ∂/∂x 2/x = −2/x²
+    check(|_, v| -v[0], vec![x]);
+}
+
+#[test]
+fn unary_maths() {
+    let x = rand(&[3, 4], 2);
+    let pos = rand_in(&[3, 4], 3, 0.5, 2.0);
+    check(|_, v| v[0].exp(), vec![x.clone()]); // e^x
+    check(|_, v| v[0].log(), vec![pos.clone()]); // 1/x
+    check(|_, v| v[0].sqrt(), vec![pos.clone()]); // 1/(2√x)
+    check(|_, v| v[0].powi(3), vec![x.clone()]); // 3x²
+    check(|_, v| v[0].powi(-2), vec![pos.clone()]); // −2x⁻³
+    check(|_, v| v[0].powf(1.5), vec![pos.clone()]); // 1.5·x^0.5
+    check(|_, v| v[0].abs(), vec![away_from_zero(&[3, 4], 4)]); // sign(x)
+}
+
+#[test]
+fn activations() {
+    let x = rand_in(&[3, 4], 5, -3.0, 3.0);
+    check(|_, v| v[0].sigmoid(), vec![x.clone()]); // σ(1 − σ)
+    check(|_, v| v[0].tanh(), vec![x.clone()]); // 1 − tanh²
+    let xz = away_from_zero(&[3, 4], 6);
+    check(|_, v| v[0].relu(), vec![xz.clone()]); // 1 if x > 0
+    check(|_, v| v[0].leaky_relu(0.1), vec![xz.clone()]); // 1 or 0.1
+                                                          // Clamp to [−0.5, 0.5]: values at least 0.05 away from either bound.
+    let xc = x.mapv(|v| {
+        if (v.abs() - 0.5).abs() < 0.05 {
+            v * 1.3
+        } else {
+            v
+        }
+    });
+    check(|_, v| v[0].clamp(-0.5, 0.5), vec![xc]); // 1 inside, 0 outside
+}
+
+#[test]
+fn reductions() {
+    let x = rand(&[3, 4, 2], 7);
+    check(|_, v| v[0].sum(), vec![x.clone()]);
+    check(|_, v| v[0].mean(), vec![x.clone()]);
+    check(|_, v| v[0].max(), vec![x.clone()]); // 1 at the argmax (values are distinct)
+    for axis in 0..3 {
+        check(|_, v| v[0].sum_axis(axis), vec![x.clone()]);
+        check(|_, v| v[0].mean_axis(axis), vec![x.clone()]);
+        check(|_, v| v[0].max_axis(axis), vec![x.clone()]);
+    }
+}
+
+#[test]
+fn softmax_and_log_softmax_along_each_axis() {
+    let x = rand_in(&[3, 5], 8, -2.0, 2.0);
+    for axis in 0..2 {
+        check(|_, v| v[0].softmax(axis), vec![x.clone()]); // y ⊙ (g − Σ g ⊙ y)
+        check(|_, v| v[0].log_softmax(axis), vec![x.clone()]); // g − softmax · Σ g
+    }
+}
+
+#[test]
+fn shape_ops() {
+    let x = rand(&[4, 3], 9);
+    check(|_, v| v[0].reshape(&[2, 6]), vec![x.clone()]);
+    check(|_, v| v[0].transpose(), vec![x.clone()]);
+    check(|_, v| v[0].transpose() * v[0].transpose(), vec![x.clone()]);
+    check(|_, v| v[0].slice_rows(1, 3), vec![x.clone()]);
+    check(|_, v| v[0].gather_rows(&[3, 0, 3, 1]), vec![x]); // repeated rows add up
+}
+
+#[test]
+fn matmul_2d_batched_and_mixed() {
+    // (m,k)·(k,n): ∂/∂a = g·bᵀ, ∂/∂b = aᵀ·g
+    check(
+        |_, v| v[0].matmul(v[1]),
+        vec![rand(&[3, 4], 10), rand(&[4, 2], 11)],
+    );
+    check(
+        |_, v| v[0].matmul(v[1]),
+        vec![rand(&[1, 5], 12), rand(&[5, 1], 13)],
+    );
+    check(
+        |_, v| v[0].matmul(v[1]),
+        vec![rand(&[2, 3, 4], 14), rand(&[2, 4, 5], 15)],
+    );
+    check(
+        |_, v| v[0].matmul(v[1]),
+        vec![rand(&[2, 3, 4], 16), rand(&[4, 5], 17)],
+    );
+    // A transposed operand inside the graph.
+    check(
+        |_, v| v[0].transpose().matmul(v[1]),
+        vec![rand(&[4, 3], 18), rand(&[4, 2], 19)],
+    );
+}
+
+#[test]
+fn fused_linear() {
+    let x = rand(&[5, 4], 20);
+    let w = rand(&[4, 3], 21);
+    let b = rand(&[3], 22);
+    // ∂/∂x = g·Wᵀ, ∂/∂W = xᵀ·g, ∂/∂b = Σ_rows g
+    check(
+        |_, v| v[0].linear(v[1], Some(v[2])),
+        vec![x.clone(), w.clone(), b],
+    );
+    check(|_, v| v[0].linear(v[1], None), vec![x, w]);
+}
+
+#[test]
+fn fused_softmax_cross_entropy() {
+    let logits = rand_in(&[4, 5], 23, -3.0, 3.0);
+    let labels = [0usize, 4, 2, 2];
+    let one_hot = nntensor::one_hot(&labels, 5).unwrap();
+    let mut rng = Rng::seed_from(24);
+    let soft = nntensor::softmax(
+        &Tensor::from_shape_simple_fn(vec![4, 5], || rng.uniform(-1.0, 1.0)),
+        1,
+    );
+    // ∂/∂logits = (softmax − targets) / n
+    check(
+        |_, v| v[0].softmax_cross_entropy(&one_hot),
+        vec![logits.clone()],
+    );
+    check(
+        |_, v| v[0].softmax_cross_entropy(&soft),
+        vec![logits.clone()],
+    );
+    check(
+        |_, v| v[0].sparse_softmax_cross_entropy(&labels),
+        vec![logits.clone()],
+    );
+    // Scaled after the loss: the upstream gradient must multiply the saved one.
+    check(
+        |_, v| v[0].sparse_softmax_cross_entropy(&labels) * 3.0,
+        vec![logits],
+    );
+}
+
+#[test]
+fn fused_ops_match_their_unfused_forms() {
+    let tape = Tape::new();
+    let x = tape.constant(rand(&[6, 4], 25));
+    let w = tape.constant(rand(&[4, 3], 26));
+    let b = tape.constant(rand(&[3], 27));
+    let fused = x.linear(w, Some(b)).to_tensor();
+    let plain = (x.matmul(w) + b).to_tensor();
+    for (f, p) in fused.iter().zip(plain.iter()) {
+        assert!((f - p).abs() < 1e-6);
+    }
+    let labels = [1usize, 0, 2, 2, 1, 0];
+    let logits = x.linear(w, Some(b));
+    let fused = logits.sparse_softmax_cross_entropy(&labels).item();
+    let targets = tape.constant(nntensor::one_hot(&labels, 3).unwrap());
+    let plain = -(targets * logits.log_softmax(1)).sum().item() / 6.0;
+    assert!((fused - plain).abs() < 1e-6, "{fused} vs {plain}");
+}
+
+#[test]
+fn gradcheck_catches_a_missing_gradient_term() {
+    // x·detach(x): backward sees only one of the two terms of d(x²)/dx = 2x.
+    let x = rand_in(&[3], 28, 0.5, 1.5);
+    let err = gradcheck(|_, v| v[0] * v[0].detach(), &[x]).unwrap_err();
+    assert_eq!(err.mismatches, 3);
+    assert!((err.numeric / err.analytic - 2.0).abs() < 0.05, "{err}");
+}
+
+#[test]
+fn stable_losses_stay_finite_for_huge_logits() {
+    let tape = Tape::new();
+    let logits =
+        tape.var(Tensor::from_shape_vec(vec![2, 3], vec![1e4, -1e4, 0.0, -1e4, 1e4, 5e3]).unwrap());
+    let loss = logits.sparse_softmax_cross_entropy(&[0, 0]);
+    assert!((loss.item() - 1e4).abs() < 1.0, "{}", loss.item()); // row 0: 0, row 1: 2e4; mean 1e4
+    let g = loss.backward();
+    assert!(g.wrt(logits).unwrap().iter().all(|v| v.is_finite()));
+    let tape = Tape::new();
+    let x = tape.var(Tensor::from_shape_vec(vec![2], vec![1e4, -1e4]).unwrap());
+    let s = x.sigmoid();
+    assert_eq!(s.to_tensor().as_slice().unwrap(), &[1.0, 0.0]);
+    assert!(x.log_softmax(0).value().iter().all(|v| v.is_finite()));
+}
