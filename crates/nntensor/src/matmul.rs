@@ -14,7 +14,7 @@ use ndarray::{
 
 /// Products with fewer multiply-adds than this run on one thread: below it, handing work to
 /// rayon costs more than it saves (see `benches/matmul.rs`, `matmul_threshold`).
-pub const PARALLEL_MIN_MACS: usize = 1 << 18;
+pub const PARALLEL_MIN_MACS: usize = 1 << 20;
 
 /// Rows of the output are handed to threads in multiples of this (the kernel's row tile).
 const ROW_ALIGN: usize = 8;
