@@ -175,6 +175,7 @@ fn backward_node(
             a,
             times(g, val(a), |x| if x > 0.0 { 1.0 } else { 0.0 }),
         ),
+        &Op::Softplus(a) => accumulate(slots, a, times(g, val(a), nt::sigmoid_scalar)),
         &Op::LeakyRelu(a, s) => accumulate(
             slots,
             a,

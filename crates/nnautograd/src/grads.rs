@@ -49,6 +49,11 @@ impl Grads {
         self.params.iter().map(|(id, g)| (*id, g))
     }
 
+    /// Every parameter gradient, mutably (for clipping or scaling in place).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ParamId, &mut Tensor)> {
+        self.params.iter_mut().map(|(id, g)| (*id, g))
+    }
+
     /// Number of parameter gradients.
     pub fn len(&self) -> usize {
         self.params.len()

@@ -6,6 +6,7 @@ mod grads;
 mod op;
 mod ops;
 mod param;
+mod state;
 mod tape;
 
 pub use gradcheck::{gradcheck, gradcheck_with, GradcheckError, GradcheckOptions};
@@ -13,4 +14,5 @@ pub use grads::Grads;
 pub use nntensor;
 pub use nntensor::Tensor;
 pub use param::{Param, ParamId};
+pub use state::StateDict;
 pub use tape::{Tape, Var};

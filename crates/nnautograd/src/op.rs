@@ -28,6 +28,7 @@ pub(crate) enum Op {
     Sigmoid(usize),
     Tanh(usize),
     Relu(usize),
+    Softplus(usize),
     LeakyRelu(usize, f32),
     Clamp(usize, f32, f32),
     SumAll(usize),

@@ -90,6 +90,7 @@ fn unary_maths() {
 fn activations() {
     let x = rand_in(&[3, 4], 5, -3.0, 3.0);
     check(|_, v| v[0].sigmoid(), vec![x.clone()]); // σ(1 − σ)
+    check(|_, v| v[0].softplus(), vec![x.clone()]); // σ(x)
     check(|_, v| v[0].tanh(), vec![x.clone()]); // 1 − tanh²
     let xz = away_from_zero(&[3, 4], 6);
     check(|_, v| v[0].relu(), vec![xz.clone()]); // 1 if x > 0

@@ -1,1 +1,29 @@
 #![doc = include_str!("../README.md")]
+
+mod activation;
+mod crc32;
+mod dropout;
+mod error;
+mod file;
+mod flatten;
+mod linear;
+mod loss;
+mod module;
+mod sequential;
+mod spec;
+
+pub use activation::{Activation, ActivationFn};
+pub use dropout::Dropout;
+pub use error::{shape_text, ModelFileError, ShapeError};
+pub use file::{load_checkpoint, save_checkpoint, write_atomically, Checkpoint, FORMAT_VERSION};
+pub use flatten::Flatten;
+pub use linear::Linear;
+pub use loss::{
+    binary_cross_entropy, binary_cross_entropy_with_logits, categorical_cross_entropy, mse,
+    softmax_cross_entropy, sparse_categorical_cross_entropy, sparse_softmax_cross_entropy,
+    Reduction, PROBABILITY_EPSILON,
+};
+pub use module::{Context, Module};
+pub use nnautograd;
+pub use sequential::Sequential;
+pub use spec::LayerSpec;

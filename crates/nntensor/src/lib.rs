@@ -25,5 +25,6 @@ pub use reduce::{argmax_axis, max_all, max_axis, mean_all, mean_axis, sum_all, s
 pub use rng::Rng;
 pub use softmax::{log_softmax, softmax};
 pub use unary::{
-    abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, sigmoid_scalar, sqrt, tanh,
+    abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, sigmoid_scalar, softplus,
+    sqrt, tanh,
 };

@@ -82,6 +82,19 @@ pub fn leaky_relu(t: &Tensor, slope: f32) -> Tensor {
     t.mapv(|x| if x > 0.0 { x } else { slope * x })
 }
 
+/// `ln(1 + e^x)` elementwise, computed as `max(x, 0) + ln(1 + e^−|x|)` so it is finite for any input.
+///
+/// ```
+/// let t = nntensor::Tensor::from_shape_vec(vec![3], vec![0.0, 1e4, -1e4]).unwrap();
+/// let s = nntensor::softplus(&t);
+/// assert!((s[[0]] - 2f32.ln()).abs() < 1e-7);
+/// assert_eq!(s[[1]], 1e4);
+/// assert_eq!(s[[2]], 0.0);
+/// ```
+pub fn softplus(t: &Tensor) -> Tensor {
+    t.mapv(|x| x.max(0.0) + (-x.abs()).exp().ln_1p())
+}
+
 /// Clamps every value into `[min, max]`.
 pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
     t.mapv(|x| x.clamp(min, max))

@@ -136,6 +136,19 @@ impl<'t> Var<'t> {
         self.unary(nt::relu, Op::Relu)
     }
 
+    /// `ln(1 + e^self)`, stable for any input; its derivative is `sigmoid(self)`.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(0.0));
+    /// let g = x.softplus().backward();
+    /// assert_eq!(g.wrt(x).unwrap()[[]], 0.5);
+    /// ```
+    #[track_caller]
+    pub fn softplus(self) -> Var<'t> {
+        self.unary(nt::softplus, Op::Softplus)
+    }
+
     /// `self` where positive, `slope · self` elsewhere.
     #[track_caller]
     pub fn leaky_relu(self, slope: f32) -> Var<'t> {

@@ -1,0 +1,292 @@
+//! `Sequential`: layers applied one after another, with Keras-style naming and `summary()`.
+
+use crate::{shape_text, Activation, Context, Dropout, Flatten, Linear, Module, ShapeError};
+use nnautograd::nntensor::{Init, Rng};
+use nnautograd::{Param, Var};
+
+/// A stack of layers applied in order. Layers get unique readable names as they are added
+/// (`linear_1`, `relu_1`, `linear_2`), used in every error message and parameter name.
+///
+/// The builder methods (`linear`, `relu`, …) initialize parameters from the model's own seeded
+/// generator, so `Sequential::new(seed)` fixes every initial weight.
+///
+/// ```
+/// use nnlayers::Sequential;
+/// let model = Sequential::new(42).linear(784, 32).relu().linear(32, 10).softmax();
+/// assert_eq!(model.parameter_count(), 784 * 32 + 32 + 32 * 10 + 10);
+/// println!("{}", model.summary(&[784]).unwrap());
+/// let err = model.output_shape(&[28, 28]).unwrap_err();
+/// assert!(err.to_string().contains("put a Flatten layer first"));
+/// ```
+#[derive(Debug)]
+pub struct Sequential {
+    layers: Vec<Box<dyn Module>>,
+    rng: Rng,
+}
+
+impl Sequential {
+    /// An empty model whose builder methods draw initial weights from a generator seeded by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Sequential {
+            layers: Vec::new(),
+            rng: Rng::seed_from(seed),
+        }
+    }
+
+    /// Appends a layer (builder style), as Keras's `model.add(layer)`.
+    #[allow(clippy::should_implement_trait)] // Keras's name, not `std::ops::Add`
+    pub fn add(mut self, layer: impl Module + 'static) -> Self {
+        self.push(Box::new(layer));
+        self
+    }
+
+    /// Appends a layer. A layer still carrying its default name (its kind) is renamed
+    /// `{kind}_{n}`, numbering each kind from 1.
+    pub fn push(&mut self, mut layer: Box<dyn Module>) {
+        if layer.name() == layer.kind() {
+            let n = self
+                .layers
+                .iter()
+                .filter(|l| l.kind() == layer.kind())
+                .count()
+                + 1;
+            layer.set_name(format!("{}_{n}", layer.kind()));
+        }
+        self.layers.push(layer);
+    }
+
+    /// Appends a dense layer with Keras's default init (Glorot-uniform weights, zero bias).
+    pub fn linear(mut self, inputs: usize, outputs: usize) -> Self {
+        let layer = Linear::new(inputs, outputs, &mut self.rng);
+        self.add(layer)
+    }
+
+    /// Appends a dense layer with chosen weight and bias initializers.
+    pub fn linear_with(mut self, inputs: usize, outputs: usize, weight: Init, bias: Init) -> Self {
+        let layer = Linear::with_init(inputs, outputs, weight, bias, true, &mut self.rng);
+        self.add(layer)
+    }
+
+    /// Appends a ReLU.
+    pub fn relu(self) -> Self {
+        self.add(Activation::relu())
+    }
+
+    /// Appends a leaky ReLU.
+    pub fn leaky_relu(self, slope: f32) -> Self {
+        self.add(Activation::leaky_relu(slope))
+    }
+
+    /// Appends a sigmoid.
+    pub fn sigmoid(self) -> Self {
+        self.add(Activation::sigmoid())
+    }
+
+    /// Appends a tanh.
+    pub fn tanh(self) -> Self {
+        self.add(Activation::tanh())
+    }
+
+    /// Appends a softmax over the last axis.
+    pub fn softmax(self) -> Self {
+        self.add(Activation::softmax())
+    }
+
+    /// Appends a flatten layer.
+    pub fn flatten(self) -> Self {
+        self.add(Flatten::new())
+    }
+
+    /// Appends dropout with the given rate.
+    #[track_caller]
+    pub fn dropout(self, rate: f32) -> Self {
+        self.add(Dropout::new(rate))
+    }
+
+    /// Applies every layer in order.
+    pub fn forward<'t>(&self, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
+        self.layers.iter().fold(x, |x, layer| layer.forward(x, ctx))
+    }
+
+    /// The layers, in order.
+    pub fn layers(&self) -> &[Box<dyn Module>] {
+        &self.layers
+    }
+
+    /// The layers, mutably.
+    pub fn layers_mut(&mut self) -> &mut [Box<dyn Module>] {
+        &mut self.layers
+    }
+
+    /// Every trainable parameter, layer by layer.
+    pub fn parameters(&self) -> Vec<&Param> {
+        self.layers.iter().flat_map(|l| l.parameters()).collect()
+    }
+
+    /// Every trainable parameter, mutably, in the same order.
+    pub fn parameters_mut(&mut self) -> Vec<&mut Param> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.parameters_mut())
+            .collect()
+    }
+
+    /// Every parameter with its full name (`linear_1.weight`), in the same order.
+    pub fn named_parameters(&self) -> Vec<(String, &Param)> {
+        self.layers
+            .iter()
+            .flat_map(|l| {
+                let names = l.parameter_names();
+                names
+                    .into_iter()
+                    .zip(l.parameters())
+                    .map(|(n, p)| (format!("{}.{n}", l.name()), p))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Total number of trainable values.
+    pub fn parameter_count(&self) -> usize {
+        self.parameters().iter().map(|p| p.len()).sum()
+    }
+
+    /// The per-sample output shape for a per-sample input shape, or the first layer that rejects it.
+    pub fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, ShapeError> {
+        self.layers
+            .iter()
+            .try_fold(input.to_vec(), |shape, layer| layer.output_shape(&shape))
+    }
+
+    /// A Keras-style table of layers, output shapes and parameter counts, for per-sample inputs of
+    /// shape `input`.
+    pub fn summary(&self, input: &[usize]) -> Result<String, ShapeError> {
+        let rule = |c: char| c.to_string().repeat(65);
+        let mut out = format!("Model: \"sequential\"\n{}\n", rule('_'));
+        out += &format!(
+            " {:<28}{:<26}{:>9}\n{}\n",
+            "Layer (type)",
+            "Output Shape",
+            "Param #",
+            rule('=')
+        );
+        let mut shape = input.to_vec();
+        for (i, layer) in self.layers.iter().enumerate() {
+            shape = layer.output_shape(&shape)?;
+            let count: usize = layer.parameters().iter().map(|p| p.len()).sum();
+            let label = format!("{} ({})", layer.name(), type_name(layer.kind()));
+            out += &format!(
+                " {label:<28}{:<26}{:>9}\n",
+                shape_text(&shape),
+                group_thousands(count)
+            );
+            if i + 1 < self.layers.len() {
+                out += "\n";
+            }
+        }
+        let total = self.parameter_count();
+        out += &format!("{}\n", rule('='));
+        out += &format!("Total params: {}\n", group_thousands(total));
+        out += &format!("Trainable params: {}\n", group_thousands(total));
+        out += &format!("Non-trainable params: 0\n{}\n", rule('_'));
+        Ok(out)
+    }
+}
+
+/// `linear` → `Linear`, `leaky_relu` → `LeakyRelu`.
+fn type_name(kind: &str) -> String {
+    kind.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `25450` → `25,450`.
+fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_get_unique_numbered_names() {
+        let m = Sequential::new(0)
+            .linear(4, 3)
+            .relu()
+            .linear(3, 2)
+            .relu()
+            .softmax();
+        let names: Vec<&str> = m.layers().iter().map(|l| l.name()).collect();
+        assert_eq!(
+            names,
+            ["linear_1", "relu_1", "linear_2", "relu_2", "softmax_1"]
+        );
+        let params: Vec<String> = m.named_parameters().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            params,
+            [
+                "linear_1.weight",
+                "linear_1.bias",
+                "linear_2.weight",
+                "linear_2.bias"
+            ]
+        );
+    }
+
+    #[test]
+    fn summary_matches_keras_layout() {
+        let m = Sequential::new(0)
+            .linear(784, 32)
+            .relu()
+            .linear(32, 10)
+            .softmax();
+        let s = m.summary(&[784]).unwrap();
+        assert!(
+            s.contains(" linear_1 (Linear)           (None, 32)                   25,120"),
+            "{s}"
+        );
+        assert!(s.contains("Total params: 25,450"), "{s}");
+        assert!(s.contains("Trainable params: 25,450"), "{s}");
+    }
+
+    #[test]
+    fn images_into_a_dense_layer_get_the_flatten_hint() {
+        let m = Sequential::new(0).linear(784, 32).relu();
+        let err = m.output_shape(&[28, 28]).unwrap_err();
+        assert_eq!(err.layer, "linear_1");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("expects inputs of shape (None, 784), got (None, 28, 28)"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("reshape the data from (n, 28, 28) to (n, 784)"),
+            "{msg}"
+        );
+        let ok = Sequential::new(0).flatten().linear(784, 32);
+        assert_eq!(ok.output_shape(&[28, 28]).unwrap(), vec![32]);
+    }
+
+    #[test]
+    fn same_seed_same_weights() {
+        let a = Sequential::new(7).linear(5, 4);
+        let b = Sequential::new(7).linear(5, 4);
+        let c = Sequential::new(8).linear(5, 4);
+        assert_eq!(a.parameters()[0].value(), b.parameters()[0].value());
+        assert_ne!(a.parameters()[0].value(), c.parameters()[0].value());
+    }
+}

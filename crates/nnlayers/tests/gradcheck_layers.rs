@@ -1,0 +1,162 @@
+//! Gradients through every layer and every loss, checked against finite differences.
+
+use nnautograd::nntensor::{one_hot, Rng, Tensor};
+use nnautograd::{gradcheck, Param, Tape};
+use nnlayers::*;
+
+fn rand(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Tensor {
+    let mut rng = Rng::seed_from(seed);
+    Tensor::from_shape_simple_fn(shape.to_vec(), || rng.uniform(lo, hi))
+}
+
+#[test]
+fn linear_layer_gradients() {
+    // Checked through the functional op the layer calls, with the layer's own weights as inputs.
+    let layer = Linear::new(4, 3, &mut Rng::seed_from(1));
+    let w = layer.weight().value().clone();
+    let b = layer.bias().unwrap().value().clone();
+    let x = rand(&[5, 4], 2, -1.0, 1.0);
+    gradcheck(|_, v| v[0].linear(v[1], Some(v[2])), &[x.clone(), w, b]).unwrap();
+    // And the layer itself: its forward equals the functional op.
+    let tape = Tape::new();
+    let via_layer = layer
+        .forward(tape.constant(x.clone()), &mut Context::eval())
+        .to_tensor();
+    let direct = tape
+        .constant(x)
+        .linear(
+            tape.param(layer.weight()),
+            Some(tape.param(layer.bias().unwrap())),
+        )
+        .to_tensor();
+    assert_eq!(via_layer, direct);
+}
+
+#[test]
+fn layer_parameter_gradients_match_finite_differences() {
+    // d(loss)/d(weight) through Sequential, compared element by element with central differences
+    // computed by perturbing the Param itself.
+    let mut model = Sequential::new(3)
+        .linear(4, 5)
+        .tanh()
+        .linear(5, 3)
+        .sigmoid();
+    let x = rand(&[6, 4], 4, -1.0, 1.0);
+    let y = rand(&[6, 3], 5, 0.0, 1.0);
+    let loss_of = |model: &Sequential| -> f64 {
+        let tape = Tape::new();
+        let out = model.forward(tape.constant(x.clone()), &mut Context::eval());
+        binary_cross_entropy(out, &y, Reduction::Mean).item() as f64
+    };
+    let tape = Tape::new();
+    let out = model.forward(tape.constant(x.clone()), &mut Context::eval());
+    let grads = binary_cross_entropy(out, &y, Reduction::Mean).backward();
+    let analytic: Vec<Tensor> = model
+        .parameters()
+        .iter()
+        .map(|p| grads.get(p).unwrap().clone())
+        .collect();
+    let h = 1e-2f32;
+    for (pi, grad) in analytic.iter().enumerate() {
+        for idx in 0..grad.len() {
+            let perturb = |model: &mut Sequential, delta: f32| {
+                let p: &mut Param = &mut model.parameters_mut()[pi];
+                p.value_mut().as_slice_mut().unwrap()[idx] += delta;
+            };
+            perturb(&mut model, h);
+            let plus = loss_of(&model);
+            perturb(&mut model, -2.0 * h);
+            let minus = loss_of(&model);
+            perturb(&mut model, h);
+            let numeric = (plus - minus) / (2.0 * h as f64);
+            let a = grad.as_slice().unwrap()[idx] as f64;
+            assert!(
+                (a - numeric).abs() <= 1e-4 + 1e-3 * a.abs().max(numeric.abs()),
+                "param {pi}[{idx}]: {a} vs {numeric}"
+            );
+        }
+    }
+}
+
+#[test]
+fn activation_and_shape_layers() {
+    let x = rand(&[3, 4], 6, -2.0, 2.0).mapv(|v| if v.abs() < 0.1 { v + 0.3 } else { v });
+    for layer in [
+        Activation::relu(),
+        Activation::leaky_relu(0.2),
+        Activation::sigmoid(),
+        Activation::tanh(),
+        Activation::softmax(),
+    ] {
+        gradcheck(
+            |_, v| layer.forward(v[0], &mut Context::eval()),
+            std::slice::from_ref(&x),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", layer.name()));
+    }
+    let images = rand(&[2, 3, 4], 7, -1.0, 1.0);
+    gradcheck(
+        |_, v| Flatten::new().forward(v[0], &mut Context::eval()),
+        &[images],
+    )
+    .unwrap();
+}
+
+#[test]
+fn dropout_gradient_uses_the_same_mask() {
+    // The mask is drawn from the context's stream: re-create the same stream for every evaluation.
+    let x = rand(&[4, 6], 8, -1.0, 1.0);
+    let layer = Dropout::new(0.3);
+    gradcheck(
+        |_, v| layer.forward(v[0], &mut Context::train(Rng::seed_from(9))),
+        &[x],
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_loss() {
+    let probs = rand(&[4, 3], 10, 0.3, 0.7); // away from 0 and 1, where ln(p) and ln(1 − p) curve sharply
+    let targets01 = rand(&[4, 3], 11, 0.0, 1.0).mapv(|v| v.round());
+    let logits = rand(&[4, 3], 12, -3.0, 3.0);
+    let labels = [2usize, 0, 1, 1];
+    let onehot = one_hot(&labels, 3).unwrap();
+    let soft = rand(&[4, 3], 13, -1.0, 1.0);
+    for reduction in [Reduction::Mean, Reduction::Sum] {
+        gradcheck(
+            |_, v| mse(v[0], &soft, reduction),
+            std::slice::from_ref(&logits),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| binary_cross_entropy(v[0], &targets01, reduction),
+            std::slice::from_ref(&probs),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| binary_cross_entropy_with_logits(v[0], &targets01, reduction),
+            std::slice::from_ref(&logits),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| categorical_cross_entropy(v[0], &onehot, reduction),
+            std::slice::from_ref(&probs),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| softmax_cross_entropy(v[0], &onehot, reduction),
+            std::slice::from_ref(&logits),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| sparse_categorical_cross_entropy(v[0], &labels, reduction),
+            std::slice::from_ref(&probs),
+        )
+        .unwrap();
+        gradcheck(
+            |_, v| sparse_softmax_cross_entropy(v[0], &labels, reduction),
+            std::slice::from_ref(&logits),
+        )
+        .unwrap();
+    }
+}

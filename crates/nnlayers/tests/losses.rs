@@ -1,0 +1,122 @@
+//! Each loss against values computed by hand. The reference numbers come from this Python
+//! (standard library only), which writes out the formulas PyTorch and Keras document:
+//!
+//! ```python
+//! import math
+//! p, t = [0.9, 0.2, 0.6], [1.0, 0.0, 1.0]
+//! bce = -sum(ti*math.log(pi) + (1-ti)*math.log(1-pi) for pi, ti in zip(p, t)) / 3
+//! x = [2.0, -1.0, 0.5]
+//! sp = lambda v: max(v, 0) + math.log1p(math.exp(-abs(v)))
+//! bce_logits = sum(sp(xi) - ti*xi for xi, ti in zip(x, t)) / 3
+//! logits = [[1.0, 2.0, 0.5], [0.1, -0.3, 2.2]]; labels = [1, 2]
+//! def ce(row, k): m = max(row); return -(row[k] - m - math.log(sum(math.exp(v - m) for v in row)))
+//! sce = sum(ce(r, k) for r, k in zip(logits, labels)) / 2
+//! probs = [[0.2, 0.7, 0.1], [0.3, 0.3, 0.4]]
+//! cce = -(math.log(0.7) + math.log(0.4)) / 2
+//! print(repr(bce), repr(bce_logits), repr(sce), repr(cce))
+//! # 0.2797765635793423 0.3047555609137674 0.32523386000568083 0.6364828379064438
+//! ```
+
+use nnautograd::nntensor::{one_hot, Tensor};
+use nnautograd::Tape;
+use nnlayers::*;
+
+fn t(shape: &[usize], v: &[f32]) -> Tensor {
+    Tensor::from_shape_vec(shape.to_vec(), v.to_vec()).unwrap()
+}
+
+fn close(got: f32, want: f64) {
+    assert!(
+        (got as f64 - want).abs() < 1e-6 * want.abs().max(1.0),
+        "got {got}, want {want}"
+    );
+}
+
+#[test]
+fn mse_by_hand() {
+    let tape = Tape::new();
+    let pred = tape.var(t(&[2, 2], &[1.0, 2.0, 3.0, 4.0]));
+    let target = t(&[2, 2], &[0.0, 2.0, 5.0, 4.5]);
+    close(
+        mse(pred, &target, Reduction::Mean).item(),
+        (1.0 + 0.0 + 4.0 + 0.25) / 4.0,
+    );
+    close(mse(pred, &target, Reduction::Sum).item(), 5.25);
+}
+
+#[test]
+fn binary_cross_entropy_by_hand() {
+    let tape = Tape::new();
+    let p = tape.var(t(&[3], &[0.9, 0.2, 0.6]));
+    let target = t(&[3], &[1.0, 0.0, 1.0]);
+    close(
+        binary_cross_entropy(p, &target, Reduction::Mean).item(),
+        0.2797765635793423,
+    );
+    let x = tape.var(t(&[3], &[2.0, -1.0, 0.5]));
+    close(
+        binary_cross_entropy_with_logits(x, &target, Reduction::Mean).item(),
+        0.3047555609137674,
+    );
+}
+
+#[test]
+fn softmax_cross_entropies_by_hand() {
+    let tape = Tape::new();
+    let logits = tape.var(t(&[2, 3], &[1.0, 2.0, 0.5, 0.1, -0.3, 2.2]));
+    let labels = [1, 2];
+    let want = 0.32523386000568083;
+    close(
+        sparse_softmax_cross_entropy(logits, &labels, Reduction::Mean).item(),
+        want,
+    );
+    close(
+        softmax_cross_entropy(logits, &one_hot(&labels, 3).unwrap(), Reduction::Mean).item(),
+        want,
+    );
+    close(
+        softmax_cross_entropy(logits, &one_hot(&labels, 3).unwrap(), Reduction::Sum).item(),
+        2.0 * want,
+    );
+}
+
+#[test]
+fn categorical_cross_entropies_by_hand() {
+    let tape = Tape::new();
+    let probs = tape.var(t(&[2, 3], &[0.2, 0.7, 0.1, 0.3, 0.3, 0.4]));
+    let labels = [1, 2];
+    let want = 0.6364828379064438;
+    close(
+        categorical_cross_entropy(probs, &one_hot(&labels, 3).unwrap(), Reduction::Mean).item(),
+        want,
+    );
+    close(
+        sparse_categorical_cross_entropy(probs, &labels, Reduction::Mean).item(),
+        want,
+    );
+}
+
+#[test]
+fn stable_variants_stay_finite_for_huge_logits() {
+    let tape = Tape::new();
+    let logits = tape.var(t(&[2, 2], &[1e4, -1e4, -1e4, 1e4]));
+    let targets = t(&[2, 2], &[0.0, 1.0, 1.0, 0.0]);
+    for loss in [
+        binary_cross_entropy_with_logits(logits, &targets, Reduction::Mean),
+        softmax_cross_entropy(logits, &targets, Reduction::Mean),
+        sparse_softmax_cross_entropy(logits, &[1, 0], Reduction::Mean),
+    ] {
+        assert!(loss.item().is_finite());
+        close(
+            loss.item(),
+            2e4 / if loss.item() > 1.5e4 { 1.0 } else { 2.0 },
+        );
+    }
+    let grads = sparse_softmax_cross_entropy(logits, &[1, 0], Reduction::Mean).backward();
+    assert!(grads.wrt(logits).unwrap().iter().all(|g| g.is_finite()));
+    // Saturated probabilities are clipped, as in Keras: large but finite.
+    let tape = Tape::new();
+    let p = tape.var(t(&[1], &[1.0]));
+    let bce = binary_cross_entropy(p, &t(&[1], &[0.0]), Reduction::Mean);
+    assert!(bce.item().is_finite() && bce.item() > 15.0);
+}
