@@ -29,17 +29,16 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn backward_with(self, seed: Tensor) -> Grads {
         self.check();
-        let tape: &Tape = self.tape;
-        let nodes = std::mem::take(&mut *tape.nodes.borrow_mut());
-        assert_eq!(
-            seed.shape(),
-            nodes[self.index].value.shape(),
-            "backward_with: seed shape {:?} differs from the value's shape {:?}",
-            seed.shape(),
-            nodes[self.index].value.shape()
+        let shape = self.shape();
+        assert!(
+            seed.shape() == shape.as_slice(),
+            "backward_with: seed shape {:?} differs from the value's shape {shape:?}",
+            seed.shape()
         );
+        let tape: &Tape = self.tape;
+        let mut nodes = std::mem::take(&mut *tape.nodes.borrow_mut());
         let mut grads = Grads {
-            tape_addr: tape as *const Tape as usize,
+            tape_id: tape.id(),
             generation: self.generation,
             ..Grads::default()
         };
@@ -49,7 +48,7 @@ impl<'t> Var<'t> {
         for i in (0..=self.index).rev() {
             let Some(g) = slots[i].take() else { continue };
             if nodes[i].requires_grad {
-                backward_node(&nodes, &mut slots, &mut grads, i, g);
+                backward_node(&mut nodes, &mut slots, &mut grads, i, g);
             }
         }
         tape.finish_generation(nodes);
@@ -94,13 +93,32 @@ fn route_to_max(x: &Tensor, g: &Tensor, axis: Option<usize>) -> Tensor {
     out
 }
 
+/// `g ⊙ y`, in place when the shapes already match, broadcasting `y` otherwise.
+fn mul_broadcast(g: Tensor, y: &Tensor) -> Tensor {
+    if g.shape() == y.shape() {
+        let mut g = g;
+        g *= y;
+        g
+    } else {
+        nt::zip_broadcast("mul backward", &g, y, |g, y| g * y)
+    }
+}
+
 fn backward_node(
-    nodes: &[Node],
+    nodes: &mut [Node],
     slots: &mut [Option<Tensor>],
     grads: &mut Grads,
     i: usize,
     g: Tensor,
 ) {
+    // The saved softmax-cross-entropy gradient is used once: scale it in place, no copy.
+    if let Op::SoftmaxCrossEntropy { logits, dlogits } = &mut nodes[i].op {
+        let mut d = std::mem::take(dlogits);
+        d *= g[[]];
+        accumulate(slots, *logits, d);
+        return;
+    }
+    let nodes: &[Node] = nodes;
     let needs = |j: usize| nodes[j].requires_grad;
     let val = |j: usize| -> &Tensor { &nodes[j].value };
     let out = val(i);
@@ -127,13 +145,26 @@ fn backward_node(
             }
         }
         &Op::Mul(a, b) => {
-            if needs(a) {
-                let ga = nt::zip_broadcast("mul backward", &g, val(b), |g, y| g * y);
-                accumulate(slots, a, unbroadcast(ga, val(a).shape()));
+            // ∂/∂a = g·b, ∂/∂b = g·a; the last side that needs it reuses g's buffer.
+            let (ga, gb) = match (needs(a), needs(b)) {
+                (true, true) => (Some(g.clone()), Some(g)),
+                (true, false) => (Some(g), None),
+                (false, true) => (None, Some(g)),
+                (false, false) => (None, None),
+            };
+            if let Some(gb) = gb {
+                accumulate(
+                    slots,
+                    b,
+                    unbroadcast(mul_broadcast(gb, val(a)), val(b).shape()),
+                );
             }
-            if needs(b) {
-                let gb = nt::zip_broadcast("mul backward", &g, val(a), |g, x| g * x);
-                accumulate(slots, b, unbroadcast(gb, val(b).shape()));
+            if let Some(ga) = ga {
+                accumulate(
+                    slots,
+                    a,
+                    unbroadcast(mul_broadcast(ga, val(b)), val(a).shape()),
+                );
             }
         }
         &Op::Div(a, b) => {
@@ -149,11 +180,14 @@ fn backward_node(
         }
         &Op::AddScalar(a) => accumulate(slots, a, g),
         &Op::MulScalar(a, s) => accumulate(slots, a, g * s),
+        &Op::DivScalar(a, s) => accumulate(slots, a, g / s),
         &Op::Neg(a) => accumulate(slots, a, -g),
         &Op::Exp(a) => accumulate(slots, a, times(g, out, |y| y)),
         &Op::Log(a) => accumulate(slots, a, times(g, val(a), |x| 1.0 / x)),
         &Op::Sqrt(a) => accumulate(slots, a, times(g, out, |y| 0.5 / y)),
+        &Op::Powi(a, 0) => accumulate(slots, a, g * 0.0),
         &Op::Powi(a, n) => accumulate(slots, a, times(g, val(a), |x| n as f32 * x.powi(n - 1))),
+        &Op::Powf(a, 0.0) => accumulate(slots, a, g * 0.0),
         &Op::Powf(a, p) => accumulate(slots, a, times(g, val(a), |x| p * x.powf(p - 1.0))),
         &Op::Abs(a) => accumulate(
             slots,
@@ -230,7 +264,15 @@ fn backward_node(
                 .for_each(|g, &y, &s| *g -= y.exp() * s);
             accumulate(slots, a, gx)
         }
-        &Op::Reshape(a) => accumulate(slots, a, nt::reshape(&g, val(a).shape())),
+        &Op::Reshape(a) => {
+            let shape = val(a).shape();
+            let gx = if g.is_standard_layout() {
+                g.into_shape_with_order(shape).expect("same element count")
+            } else {
+                nt::reshape(&g, shape)
+            };
+            accumulate(slots, a, gx)
+        }
         &Op::Transpose(a) => accumulate(slots, a, nt::transpose(&g)),
         &Op::SliceRows(a, start) => {
             let mut gx = Tensor::zeros(val(a).raw_dim());
@@ -268,7 +310,7 @@ fn backward_node(
                 accumulate(slots, x, nt::matmul_2d(g2, w2.t()).into_dyn());
             }
         }
-        Op::SoftmaxCrossEntropy { logits, dlogits } => accumulate(slots, *logits, dlogits * g[[]]),
+        Op::SoftmaxCrossEntropy { .. } => unreachable!("handled before the match"),
     }
 }
 

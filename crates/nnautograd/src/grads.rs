@@ -9,7 +9,7 @@ use nntensor::Tensor;
 pub struct Grads {
     pub(crate) params: Vec<(ParamId, Tensor)>,
     pub(crate) leaves: Vec<(usize, Tensor)>,
-    pub(crate) tape_addr: usize,
+    pub(crate) tape_id: u64,
     pub(crate) generation: u32,
 }
 
@@ -35,7 +35,7 @@ impl Grads {
     #[track_caller]
     pub fn wrt(&self, var: Var<'_>) -> Option<&Tensor> {
         assert!(
-            var.tape as *const _ as usize == self.tape_addr && var.generation == self.generation,
+            var.tape.id() == self.tape_id && var.generation == self.generation,
             "Grads::wrt: this Var was not recorded in the forward pass these gradients come from"
         );
         self.leaves

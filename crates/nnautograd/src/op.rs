@@ -18,6 +18,7 @@ pub(crate) enum Op {
     Div(usize, usize),
     AddScalar(usize),
     MulScalar(usize, f32),
+    DivScalar(usize, f32),
     Neg(usize),
     Exp(usize),
     Log(usize),

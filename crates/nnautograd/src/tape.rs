@@ -5,7 +5,10 @@ use crate::Param;
 use nntensor::Tensor;
 use std::cell::{Cell, Ref, RefCell};
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+static NEXT_TAPE_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A node's value: owned by the tape, or shared with a [`Param`] (no copy).
 #[derive(Debug)]
@@ -49,17 +52,34 @@ pub(crate) struct Node {
 /// let grads = y.backward();
 /// assert_eq!(grads.wrt(x).unwrap()[[]], 12.0); // 6x
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tape {
+    id: u64,
     pub(crate) nodes: RefCell<Vec<Node>>,
     generation: Cell<u32>,
     grad_disabled: Cell<u32>,
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Tape {
+            id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
+            nodes: RefCell::new(Vec::new()),
+            generation: Cell::new(0),
+            grad_disabled: Cell::new(0),
+        }
+    }
 }
 
 impl Tape {
     /// An empty tape.
     pub fn new() -> Self {
         Tape::default()
+    }
+
+    /// A process-unique id, so gradients can tell which tape they came from.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// A value that needs no gradient (input data, targets, masks).

@@ -69,6 +69,7 @@ fn scalar_arithmetic_and_operators() {
     check(|_, v| 2.5 - v[0], vec![x.clone()]);
     check(|_, v| v[0] * -3.0, vec![x.clone()]);
     check(|_, v| v[0] / 4.0, vec![x.clone()]);
+    check(|_, v| v[0].div_scalar(3.0), vec![x.clone()]);
     check(|_, v| 2.0 / v[0], vec![x.clone()]); // ∂/∂x 2/x = −2/x²
     check(|_, v| -v[0], vec![x]);
 }
@@ -133,6 +134,7 @@ fn shape_ops() {
     let x = rand(&[4, 3], 9);
     check(|_, v| v[0].reshape(&[2, 6]), vec![x.clone()]);
     check(|_, v| v[0].transpose(), vec![x.clone()]);
+    check(|_, v| v[0].transpose(), vec![rand(&[2, 3, 4], 30)]); // 3-D: reverses all axes
     check(|_, v| v[0].transpose() * v[0].transpose(), vec![x.clone()]);
     check(|_, v| v[0].slice_rows(1, 3), vec![x.clone()]);
     check(|_, v| v[0].gather_rows(&[3, 0, 3, 1]), vec![x]); // repeated rows add up
@@ -200,6 +202,12 @@ fn fused_softmax_cross_entropy() {
         |_, v| v[0].sparse_softmax_cross_entropy(&labels),
         vec![logits.clone()],
     );
+    // Targets whose rows do not sum to 1 (weighted classes): ∂/∂logits = (softmax·Σt − t) / n.
+    let doubled = &one_hot * 2.0;
+    check(
+        |_, v| v[0].softmax_cross_entropy(&doubled),
+        vec![logits.clone()],
+    );
     // Scaled after the loss: the upstream gradient must multiply the saved one.
     check(
         |_, v| v[0].sparse_softmax_cross_entropy(&labels) * 3.0,
@@ -249,4 +257,66 @@ fn stable_losses_stay_finite_for_huge_logits() {
     let s = x.sigmoid();
     assert_eq!(s.to_tensor().as_slice().unwrap(), &[1.0, 0.0]);
     assert!(x.log_softmax(0).value().iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn matmul_3d_by_2d_with_a_non_contiguous_left_operand() {
+    // A (2, 3, 4) operand stored as a permuted (4, 3, 2) array: the forward cannot fold the batch
+    // into rows without a copy and takes the broadcast path.
+    let tape = Tape::new();
+    let stored = rand(&[4, 3, 2], 31);
+    let a = stored.clone().permuted_axes(vec![2, 1, 0]);
+    assert!(!a.is_standard_layout());
+    let b = rand(&[4, 5], 32);
+    let got = tape
+        .constant(a.clone())
+        .matmul(tape.constant(b.clone()))
+        .to_tensor();
+    let want = tape
+        .constant(a.as_standard_layout().into_owned())
+        .matmul(tape.constant(b.clone()))
+        .to_tensor();
+    assert_eq!(got, want);
+    check(
+        move |tape, v| tape.constant(a.clone()).matmul(v[0]),
+        vec![b],
+    );
+}
+
+#[test]
+fn max_sends_the_gradient_to_the_first_of_tied_maxima() {
+    let tape = Tape::new();
+    let x =
+        tape.var(Tensor::from_shape_vec(vec![2, 3], vec![1.0, 5.0, 5.0, 7.0, 7.0, 0.0]).unwrap());
+    let g = x.max().backward();
+    assert_eq!(
+        g.wrt(x).unwrap().as_slice().unwrap(),
+        &[0., 0., 0., 1., 0., 0.]
+    );
+    let tape = Tape::new();
+    let x =
+        tape.var(Tensor::from_shape_vec(vec![2, 3], vec![1.0, 5.0, 5.0, 7.0, 7.0, 0.0]).unwrap());
+    let g = x.max_axis(1).sum().backward();
+    assert_eq!(
+        g.wrt(x).unwrap().as_slice().unwrap(),
+        &[0., 1., 0., 1., 0., 0.]
+    );
+}
+
+#[test]
+fn backward_with_a_seed_weights_each_output() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::from_shape_vec(vec![3], vec![1.0, 2.0, 3.0]).unwrap());
+    let y = x * x; // dy/dx = 2x
+    let seed = Tensor::from_shape_vec(vec![3], vec![1.0, 0.0, -1.0]).unwrap();
+    let g = y.backward_with(seed);
+    assert_eq!(g.wrt(x).unwrap().as_slice().unwrap(), &[2.0, 0.0, -6.0]);
+}
+
+#[test]
+fn power_zero_has_zero_gradient_even_at_zero() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::zeros(vec![2]));
+    let g = (x.powi(0) + x.powf(0.0)).sum().backward();
+    assert_eq!(g.wrt(x).unwrap().as_slice().unwrap(), &[0.0, 0.0]);
 }

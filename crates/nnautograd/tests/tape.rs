@@ -129,3 +129,50 @@ fn the_tape_is_reused_across_steps() {
         assert!(tape.is_empty());
     }
 }
+
+/// Runs `f`, which must panic, and returns the file and line the panic reports.
+fn panic_location(f: impl FnOnce()) -> (String, u32) {
+    use std::sync::{Arc, Mutex};
+    let seen = Arc::new(Mutex::new(None));
+    let seen_in_hook = Arc::clone(&seen);
+    let this_thread = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Tests run in parallel: ignore panics from other tests' threads.
+        if std::thread::current().id() != this_thread {
+            return;
+        }
+        let loc = info.location().unwrap();
+        *seen_in_hook.lock().unwrap() = Some((loc.file().to_string(), loc.line()));
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    assert!(result.is_err(), "expected a panic");
+    let seen = seen.lock().unwrap().clone().unwrap();
+    seen
+}
+
+#[test]
+fn shape_panics_report_the_callers_line() {
+    let tape = Tape::new();
+    let a = tape.var(Tensor::ones(vec![2, 3]));
+    let b = tape.var(Tensor::ones(vec![4]));
+    #[rustfmt::skip] // each closure must stay on the line that `line!()` reports
+    let cases: Vec<(Box<dyn FnOnce()>, u32)> = vec![
+        (Box::new(|| { let _ = a + b; }), line!()),
+        (Box::new(|| { let _ = a.matmul(b); }), line!()),
+        (Box::new(|| { let _ = a.reshape(&[5]); }), line!()),
+        (Box::new(|| { let _ = a.sum_axis(2); }), line!()),
+        (Box::new(|| { let _ = a.gather_rows(&[9]); }), line!()),
+        (Box::new(|| { let _ = a.linear(b, None); }), line!()),
+        (Box::new(|| { let _ = a.sparse_softmax_cross_entropy(&[0]); }), line!()),
+    ];
+    for (f, line) in cases {
+        let (file, got) = panic_location(f);
+        assert!(
+            file.ends_with("tests/tape.rs"),
+            "panic reported in {file}:{got}, not at the caller"
+        );
+        assert_eq!(got, line);
+    }
+}

@@ -60,8 +60,8 @@ fn layer_parameter_gradients_match_finite_differences() {
     for (pi, grad) in analytic.iter().enumerate() {
         for idx in 0..grad.len() {
             let perturb = |model: &mut Sequential, delta: f32| {
-                let p: &mut Param = &mut model.parameters_mut()[pi];
-                p.value_mut().as_slice_mut().unwrap()[idx] += delta;
+                let mut params: Vec<&mut Param> = model.parameters_mut();
+                params[pi].value_mut().as_slice_mut().unwrap()[idx] += delta;
             };
             perturb(&mut model, h);
             let plus = loss_of(&model);

@@ -5,7 +5,7 @@ use ndarray::IxDyn;
 
 /// How to fill a new parameter tensor. Fans are computed from the shape by [`fans`].
 ///
-/// The scaled initializers follow PyTorch's `torch.nn.init` formulas; Keras's `glorot_normal` and
+/// The scaled initializers follow the `torch.nn.init` / Keras formulas; Keras's `glorot_normal` and
 /// `he_normal` draw from a *truncated* normal instead, ours from a plain normal (as PyTorch does).
 ///
 /// ```
@@ -46,8 +46,9 @@ pub enum Init {
     HeNormal,
 }
 
-/// `(fan_in, fan_out)` of a weight of `shape`: for 2-D `(in, out)` weights, its two sizes;
-/// for 1-D, its length twice; for higher ranks, the last two axes times the receptive field.
+/// `(fan_in, fan_out)` of a weight of `shape`, in Keras's layout: for 2-D `(in, out)` weights,
+/// its two sizes; for 1-D, its length twice; for higher ranks `(…receptive field, in, out)`, the
+/// last two axes times the receptive field. (PyTorch stores weights as `(out, in, …)`.)
 pub fn fans(shape: &[usize]) -> (usize, usize) {
     match shape.len() {
         0 => (1, 1),
@@ -134,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn fans_follow_pytorch() {
+    fn fans_follow_the_keras_layout() {
         assert_eq!(fans(&[784, 32]), (784, 32));
         assert_eq!(fans(&[10]), (10, 10));
         assert_eq!(fans(&[3, 3, 8, 16]), (72, 144));

@@ -114,11 +114,17 @@ pub fn gather_rows(t: &Tensor, indices: &[usize]) -> Tensor {
 #[track_caller]
 pub fn scatter_add_rows(rows: &Tensor, indices: &[usize], shape: &[usize]) -> Tensor {
     assert!(
-        rows.ndim() >= 1 && rows.shape()[0] == indices.len() && rows.shape()[1..] == shape[1..],
+        rows.ndim() >= 1
+            && !shape.is_empty()
+            && rows.shape()[0] == indices.len()
+            && rows.shape()[1..] == shape[1..],
         "scatter_add_rows: {} rows of shape {:?} do not fit target shape {shape:?}",
         indices.len(),
         rows.shape()
     );
+    if let Some(&bad) = indices.iter().find(|&&i| i >= shape[0]) {
+        panic!("scatter_add_rows: row {bad} is out of range for target shape {shape:?}");
+    }
     let mut out = Tensor::zeros(IxDyn(shape));
     for (row, &i) in rows.outer_iter().zip(indices) {
         let mut target = out.index_axis_mut(Axis(0), i);

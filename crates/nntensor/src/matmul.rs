@@ -17,7 +17,8 @@ use ndarray::{
 pub const PARALLEL_MIN_MACS: usize = 1 << 20;
 
 /// Rows of the output are handed to threads in multiples of this (the kernel's row tile).
-const ROW_ALIGN: usize = 8;
+/// 16 covers both matrixmultiply's AVX2 (8-row) and AVX-512 (16-row) kernels.
+const ROW_ALIGN: usize = 16;
 
 /// `a · b` for 2-D tensors, or a batched product for 3-D ones.
 ///
@@ -36,6 +37,14 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
         (2, 2) => matmul_2d(view2(a), view2(b)).into_dyn(),
         (3, 3) => batched_matmul(view3(a), view3(b)).into_dyn(),
         (3, 2) => {
+            assert!(
+                a.shape()[2] == b.shape()[0],
+                "matmul: inner dimensions differ: {:?} · {:?} needs {} == {}",
+                a.shape(),
+                b.shape(),
+                a.shape()[2],
+                b.shape()[0]
+            );
             // Every batch item multiplies the same matrix: fold the batch into the rows.
             let (batch, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
             let rows = a.view().into_shape_with_order((batch * m, k));

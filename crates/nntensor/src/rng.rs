@@ -88,7 +88,13 @@ impl Rng {
 
     /// A uniform `f32` in `[low, high)`.
     pub fn uniform(&mut self, low: f32, high: f32) -> f32 {
-        low + (high - low) * self.next_f32()
+        let x = low + (high - low) * self.next_f32();
+        // Rounding can land exactly on `high`; keep the interval half-open.
+        if x < high {
+            x
+        } else {
+            low
+        }
     }
 
     /// A standard normal sample (mean 0, standard deviation 1), by Box–Muller in `f64`.

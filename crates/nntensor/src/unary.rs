@@ -95,7 +95,9 @@ pub fn softplus(t: &Tensor) -> Tensor {
     t.mapv(|x| x.max(0.0) + (-x.abs()).exp().ln_1p())
 }
 
-/// Clamps every value into `[min, max]`.
+/// Clamps every value into `[min, max]`. Panics if `min > max` or either bound is NaN.
+#[track_caller]
 pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
+    assert!(min <= max, "clamp: min {min} must not exceed max {max}");
     t.mapv(|x| x.clamp(min, max))
 }

@@ -1,4 +1,5 @@
-//! Forward constructors: each op computes its value with `nntensor` and records a node.
+//! Forward constructors: each op computes its value with `nntensor`, called directly from the
+//! `#[track_caller]` method so a shape panic reports the user's line, then records a node.
 
 mod elementwise;
 mod nn;
@@ -12,48 +13,27 @@ use crate::Var;
 use nntensor::Tensor;
 
 impl<'t> Var<'t> {
-    /// Records `f(self)` as a node whose op is `op(self.index)`.
-    #[track_caller]
-    pub(crate) fn unary(
-        self,
-        f: impl FnOnce(&Tensor) -> Tensor,
-        op: impl FnOnce(usize) -> Op,
-    ) -> Var<'t> {
-        self.check();
-        let (value, requires_grad) = {
-            let nodes = self.tape.nodes.borrow();
-            let node = &nodes[self.index];
-            (
-                f(&node.value),
-                node.requires_grad && self.tape.is_grad_enabled(),
-            )
-        };
-        self.tape
-            .push(NodeValue::Owned(value), op(self.index), requires_grad)
+    /// Whether a gradient must flow back through a node made from these inputs.
+    pub(crate) fn needs_grad(inputs: &[Var<'t>]) -> bool {
+        let tape = inputs[0].tape;
+        if !tape.is_grad_enabled() {
+            return false;
+        }
+        let nodes = tape.nodes.borrow();
+        inputs.iter().any(|v| nodes[v.index].requires_grad)
     }
 
-    /// Records `f(self, other)` as a node whose op is `op(self.index, other.index)`.
-    #[track_caller]
-    pub(crate) fn binary(
-        self,
-        other: Var<'t>,
-        name: &str,
-        f: impl FnOnce(&Tensor, &Tensor) -> Tensor,
-        op: impl FnOnce(usize, usize) -> Op,
-    ) -> Var<'t> {
-        self.check_pair(&other, name);
-        let (value, requires_grad) = {
-            let nodes = self.tape.nodes.borrow();
-            let (a, b) = (&nodes[self.index], &nodes[other.index]);
-            (
-                f(&a.value, &b.value),
-                (a.requires_grad || b.requires_grad) && self.tape.is_grad_enabled(),
-            )
-        };
-        self.tape.push(
-            NodeValue::Owned(value),
-            op(self.index, other.index),
-            requires_grad,
-        )
+    /// Records `value`, computed from `inputs`, as a node made by `op`.
+    pub(crate) fn record(inputs: &[Var<'t>], value: Tensor, op: Op) -> Var<'t> {
+        let requires_grad = Var::needs_grad(inputs);
+        inputs[0]
+            .tape
+            .push(NodeValue::Owned(value), op, requires_grad)
+    }
+
+    /// Records `f(self)`, an elementwise map that cannot fail, as a node made by `op`.
+    pub(crate) fn map_unary(self, f: impl FnOnce(&Tensor) -> Tensor, op: Op) -> Var<'t> {
+        let value = f(&self.value());
+        Var::record(&[self], value, op)
     }
 }

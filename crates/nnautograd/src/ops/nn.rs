@@ -10,11 +10,14 @@ impl<'t> Var<'t> {
     /// Matrix product: `(m, k)·(k, n)`, batched `(b, m, k)·(b, k, n)`, or `(b, m, k)·(k, n)`.
     #[track_caller]
     pub fn matmul(self, other: Var<'t>) -> Var<'t> {
-        self.binary(other, "matmul", nt::matmul, Op::MatMul)
+        self.check_pair(&other, "matmul");
+        let value = nt::matmul(&self.value(), &other.value());
+        Var::record(&[self, other], value, Op::MatMul(self.index, other.index))
     }
 
     /// The fused dense layer `self · w + b` for `self` of shape `(n, in)`, `w` of `(in, out)` and
-    /// `b` of `(out,)`: one GEMM into an output pre-filled with the bias. Its backward computes
+    /// `b` of `(out,)`. **The weight is `(in, out)`, as in Keras's `Dense` kernel; PyTorch's
+    /// `F.linear` takes `(out, in)` and transposes it.**: one GEMM into an output pre-filled with the bias. Its backward computes
     /// `dW = selfᵀ·g` on a transposed view, `db` as column sums, and `dx` only when `self` needs it.
     ///
     /// ```
@@ -191,9 +194,13 @@ fn sce_forward(
     }
     let inv_n = 1.0 / n as f32;
     let dlogits = if want_grad {
+        // ∂/∂logits of −Σ_c t_c·log_softmax_c = softmax·Σ_c t_c − t, per row, over n.
         let mut d = log_probs;
-        d.mapv_inplace(|lp| lp.exp() * inv_n);
         for row in 0..n {
+            let mut target_sum = 0.0;
+            targets(row, &mut |_, t| target_sum += t);
+            d.index_axis_mut(Axis(0), row)
+                .mapv_inplace(|lp| lp.exp() * target_sum * inv_n);
             targets(row, &mut |c, t| d[[row, c]] -= t * inv_n);
         }
         d

@@ -7,7 +7,12 @@ impl<'t> Add for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn add(self, rhs: Var<'t>) -> Var<'t> {
-        self.add_var(rhs)
+        self.broadcast_op(
+            rhs,
+            "add",
+            |x, y| x + y,
+            crate::op::Op::Add(self.index, rhs.index),
+        )
     }
 }
 
@@ -15,7 +20,12 @@ impl<'t> Sub for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn sub(self, rhs: Var<'t>) -> Var<'t> {
-        self.sub_var(rhs)
+        self.broadcast_op(
+            rhs,
+            "sub",
+            |x, y| x - y,
+            crate::op::Op::Sub(self.index, rhs.index),
+        )
     }
 }
 
@@ -23,7 +33,12 @@ impl<'t> Mul for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn mul(self, rhs: Var<'t>) -> Var<'t> {
-        self.mul_var(rhs)
+        self.broadcast_op(
+            rhs,
+            "mul",
+            |x, y| x * y,
+            crate::op::Op::Mul(self.index, rhs.index),
+        )
     }
 }
 
@@ -31,7 +46,12 @@ impl<'t> Div for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn div(self, rhs: Var<'t>) -> Var<'t> {
-        self.div_var(rhs)
+        self.broadcast_op(
+            rhs,
+            "div",
+            |x, y| x / y,
+            crate::op::Op::Div(self.index, rhs.index),
+        )
     }
 }
 
@@ -71,7 +91,7 @@ impl<'t> Div<f32> for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn div(self, rhs: f32) -> Var<'t> {
-        self.mul_scalar(1.0 / rhs)
+        self.div_scalar(rhs)
     }
 }
 

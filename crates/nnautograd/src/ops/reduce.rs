@@ -16,48 +16,62 @@ impl<'t> Var<'t> {
     /// ```
     #[track_caller]
     pub fn sum(self) -> Var<'t> {
-        self.unary(nt::sum_all, Op::SumAll)
+        self.check();
+        self.map_unary(nt::sum_all, Op::SumAll(self.index))
     }
 
     /// Mean of all elements (a 0-dimensional result).
     #[track_caller]
     pub fn mean(self) -> Var<'t> {
-        self.unary(nt::mean_all, Op::MeanAll)
+        self.check();
+        self.map_unary(nt::mean_all, Op::MeanAll(self.index))
     }
 
     /// Largest element (a 0-dimensional result); the gradient goes to the first largest element.
     #[track_caller]
     pub fn max(self) -> Var<'t> {
-        self.unary(nt::max_all, Op::MaxAll)
+        self.check();
+        let value = nt::max_all(&self.value());
+        Var::record(&[self], value, Op::MaxAll(self.index))
     }
 
     /// Sum over `axis`, removing it.
     #[track_caller]
     pub fn sum_axis(self, axis: usize) -> Var<'t> {
-        self.unary(|a| nt::sum_axis(a, axis), |i| Op::SumAxis(i, axis))
+        self.check();
+        let value = nt::sum_axis(&self.value(), axis);
+        Var::record(&[self], value, Op::SumAxis(self.index, axis))
     }
 
     /// Mean over `axis`, removing it.
     #[track_caller]
     pub fn mean_axis(self, axis: usize) -> Var<'t> {
-        self.unary(|a| nt::mean_axis(a, axis), |i| Op::MeanAxis(i, axis))
+        self.check();
+        let value = nt::mean_axis(&self.value(), axis);
+        Var::record(&[self], value, Op::MeanAxis(self.index, axis))
     }
 
     /// Maximum over `axis`, removing it; the gradient goes to the first largest element of each lane.
     #[track_caller]
     pub fn max_axis(self, axis: usize) -> Var<'t> {
-        self.unary(|a| nt::max_axis(a, axis), |i| Op::MaxAxis(i, axis))
+        self.check();
+        let value = nt::max_axis(&self.value(), axis);
+        Var::record(&[self], value, Op::MaxAxis(self.index, axis))
     }
 
     /// Stable softmax along `axis`.
     #[track_caller]
     pub fn softmax(self, axis: usize) -> Var<'t> {
-        self.unary(|a| nt::softmax(a, axis), |i| Op::Softmax(i, axis))
+        self.check();
+        let value = nt::softmax(&self.value(), axis);
+        Var::record(&[self], value, Op::Softmax(self.index, axis))
     }
 
     /// Stable log-softmax along `axis`.
     #[track_caller]
     pub fn log_softmax(self, axis: usize) -> Var<'t> {
-        self.unary(|a| nt::log_softmax(a, axis), |i| Op::LogSoftmax(i, axis))
+        self.check();
+        let value = nt::log_softmax(&self.value(), axis);
+        Var::record(&[self], value, Op::LogSoftmax(self.index, axis))
     }
 }

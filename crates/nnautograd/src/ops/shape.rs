@@ -8,22 +8,24 @@ impl<'t> Var<'t> {
     /// The same values in a new shape with as many elements.
     #[track_caller]
     pub fn reshape(self, shape: &[usize]) -> Var<'t> {
-        self.unary(|a| nt::reshape(a, shape), Op::Reshape)
+        self.check();
+        let value = nt::reshape(&self.value(), shape);
+        Var::record(&[self], value, Op::Reshape(self.index))
     }
 
-    /// Reverses the axes (the matrix transpose for 2-D).
+    /// Reverses the order of the axes, like NumPy's `.T` (the matrix transpose for 2-D).
     #[track_caller]
     pub fn transpose(self) -> Var<'t> {
-        self.unary(nt::transpose, Op::Transpose)
+        self.check();
+        self.map_unary(nt::transpose, Op::Transpose(self.index))
     }
 
     /// Rows `start..end` of the first axis.
     #[track_caller]
     pub fn slice_rows(self, start: usize, end: usize) -> Var<'t> {
-        self.unary(
-            |a| nt::slice_rows(a, start, end),
-            |i| Op::SliceRows(i, start),
-        )
+        self.check();
+        let value = nt::slice_rows(&self.value(), start, end);
+        Var::record(&[self], value, Op::SliceRows(self.index, start))
     }
 
     /// The rows `indices` of the first axis (repeats allowed; their gradients add up).
@@ -36,9 +38,14 @@ impl<'t> Var<'t> {
     /// ```
     #[track_caller]
     pub fn gather_rows(self, indices: &[usize]) -> Var<'t> {
-        self.unary(
-            |a| nt::gather_rows(a, indices),
-            |i| Op::GatherRows(i, indices.to_vec()),
-        )
+        self.check();
+        let value = nt::gather_rows(&self.value(), indices);
+        // Keep the indices only when backward will need them.
+        let op = if Var::needs_grad(&[self]) {
+            Op::GatherRows(self.index, indices.to_vec())
+        } else {
+            Op::Leaf
+        };
+        Var::record(&[self], value, op)
     }
 }
