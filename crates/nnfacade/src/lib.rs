@@ -6,8 +6,16 @@ pub use nntensor as tensor;
 /// Reverse-mode autograd: [`Tape`](nnautograd::Tape), [`Var`](nnautograd::Var), [`Param`](nnautograd::Param), `gradcheck`.
 pub use nnautograd as autograd;
 
+/// Layers, losses and model files: [`Sequential`](nnlayers::Sequential), [`Linear`](nnlayers::Linear), `save`/`load`.
+pub use nnlayers as layers;
+
+/// Optimizers, clipping and schedules: [`Sgd`](nnoptim::Sgd), [`RmsProp`](nnoptim::RmsProp), [`Adam`](nnoptim::Adam).
+pub use nnoptim as optim;
+
 /// The names most programs need, in one `use nnfacade::prelude::*;`.
 pub mod prelude {
     pub use nnautograd::{gradcheck, Grads, Param, ParamId, Tape, Var};
+    pub use nnlayers::{Context, Linear, Module, Reduction, Sequential};
+    pub use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
     pub use nntensor::{Init, Rng, Tensor};
 }

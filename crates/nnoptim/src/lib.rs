@@ -1,1 +1,17 @@
 #![doc = include_str!("../README.md")]
+
+mod adam;
+mod clip;
+mod error;
+mod optimizer;
+mod rmsprop;
+mod schedule;
+mod sgd;
+
+pub use adam::Adam;
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use error::OptimError;
+pub use optimizer::Optimizer;
+pub use rmsprop::{RmsProp, RmsPropRule};
+pub use schedule::{CosineAnnealing, ExponentialDecay, Schedule, StepDecay};
+pub use sgd::Sgd;

@@ -1,0 +1,218 @@
+//! Adam and AdamW.
+
+use crate::optimizer::{check_kind, float, kind_code, Slots};
+use crate::{OptimError, Optimizer};
+use nnautograd::nntensor::ndarray::Zip;
+use nnautograd::{Grads, Param, StateDict};
+
+/// Adam (Kingma & Ba, 2015) following **PyTorch's `torch.optim.Adam`/`AdamW`**:
+///
+/// ```text
+/// Adam:  g ← ∇ + weight_decay·p          AdamW: p ← p·(1 − lr·weight_decay), g ← ∇
+/// m ← β₁·m + (1 − β₁)·g
+/// v ← β₂·v + (1 − β₂)·g²
+/// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+///
+/// Keras's `Adam` adds ε to `√v` before the bias correction (`p ← p − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)`),
+/// which is PyTorch's rule with ε scaled by `√(1 − β₂ᵗ)`; its default ε is 1e-7 where PyTorch's
+/// is 1e-8. [`Adam::keras`] sets Keras's defaults and its ε placement.
+///
+/// ```
+/// use nnoptim::{Adam, Optimizer};
+/// use nnautograd::{nntensor::scalar, Param, Tape};
+/// let mut w = Param::new(scalar(1.0));
+/// let mut adam = Adam::new(0.1);
+/// let tape = Tape::new();
+/// let grads = (tape.param(&w) * 5.0).backward();
+/// adam.step(&mut [&mut w], &grads);
+/// // The first Adam step moves each weight by about lr, whatever the gradient's size.
+/// assert!((w.value()[[]] - 0.9).abs() < 1e-6);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Adam {
+    /// Learning rate.
+    pub lr: f32,
+    /// Decay of the first moment.
+    pub beta1: f32,
+    /// Decay of the second moment.
+    pub beta2: f32,
+    /// Added to the denominator for stability.
+    pub eps: f32,
+    /// Weight decay: an L2 term in the gradient (Adam) or decoupled shrinkage (AdamW).
+    pub weight_decay: f32,
+    /// Decoupled weight decay (AdamW, Loshchilov & Hutter 2019).
+    pub decoupled: bool,
+    /// ε added before the bias correction, as Keras does.
+    pub keras_epsilon: bool,
+    step: u64,
+    m: Slots,
+    v: Slots,
+}
+
+impl Adam {
+    /// PyTorch's Adam: betas (0.9, 0.999), ε 1e-8, no weight decay.
+    pub fn new(lr: f32) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            decoupled: false,
+            keras_epsilon: false,
+            step: 0,
+            m: Slots::default(),
+            v: Slots::default(),
+        }
+    }
+
+    /// Keras's Adam defaults: lr 0.001, betas (0.9, 0.999), ε 1e-7 added before bias correction.
+    pub fn keras() -> Self {
+        Adam {
+            eps: 1e-7,
+            keras_epsilon: true,
+            ..Adam::new(0.001)
+        }
+    }
+
+    /// PyTorch's AdamW: decoupled weight decay (PyTorch's default is 0.01).
+    pub fn adamw(lr: f32, weight_decay: f32) -> Self {
+        Adam {
+            weight_decay,
+            decoupled: true,
+            ..Adam::new(lr)
+        }
+    }
+
+    /// The same optimizer with learning rate `lr`.
+    pub fn with_lr(self, lr: f32) -> Self {
+        Adam { lr, ..self }
+    }
+
+    /// The same optimizer with weight decay (L2 for Adam, decoupled for AdamW).
+    pub fn with_weight_decay(self, weight_decay: f32) -> Self {
+        Adam {
+            weight_decay,
+            ..self
+        }
+    }
+
+    /// The same optimizer with moment decays `beta1`, `beta2`.
+    pub fn with_betas(self, beta1: f32, beta2: f32) -> Self {
+        Adam {
+            beta1,
+            beta2,
+            ..self
+        }
+    }
+
+    /// The same optimizer with ε `eps`.
+    pub fn with_eps(self, eps: f32) -> Self {
+        Adam { eps, ..self }
+    }
+
+    /// Updates applied so far.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &mut [&mut Param], grads: &Grads) {
+        self.step += 1;
+        let t = self.step as i32;
+        let (b1, b2, eps, wd, lr) = (self.beta1, self.beta2, self.eps, self.weight_decay, self.lr);
+        // Bias corrections in f64, as PyTorch computes them (Python floats).
+        let bc1 = 1.0 - (b1 as f64).powi(t);
+        let bc2_sqrt = (1.0 - (b2 as f64).powi(t)).sqrt();
+        let step_size = (lr as f64 / bc1) as f32;
+        let (bc2_sqrt32, decay) = (bc2_sqrt as f32, 1.0 - lr * wd);
+        let (decoupled, keras_eps) = (self.decoupled, self.keras_epsilon);
+        for (i, param) in params.iter_mut().enumerate() {
+            let Some(grad) = grads.get(param) else {
+                continue;
+            };
+            let shape = param.shape().to_vec();
+            let mut m = self.m.take(i, &shape);
+            let v = self.v.get(i, &shape);
+            Zip::from(param.value_mut())
+                .and(grad)
+                .and(&mut m)
+                .and(v)
+                .for_each(|p, &g, m, v| {
+                    let g = if decoupled {
+                        *p *= decay;
+                        g
+                    } else {
+                        g + wd * *p
+                    };
+                    *m = b1 * *m + (1.0 - b1) * g;
+                    *v = b2 * *v + (1.0 - b2) * g * g;
+                    let denom = if keras_eps {
+                        (v.sqrt() + eps) / bc2_sqrt32
+                    } else {
+                        v.sqrt() / bc2_sqrt32 + eps
+                    };
+                    *p -= step_size * *m / denom;
+                });
+            self.m.put(i, m);
+        }
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn name(&self) -> &'static str {
+        if self.decoupled {
+            "adamw"
+        } else {
+            "adam"
+        }
+    }
+
+    fn state_dict(&self) -> StateDict {
+        let mut s = StateDict::default();
+        s.set_integer("kind", kind_code(self.name()));
+        s.set_integer("step", self.step);
+        for (name, v) in [
+            ("lr", self.lr),
+            ("beta1", self.beta1),
+            ("beta2", self.beta2),
+            ("eps", self.eps),
+            ("weight_decay", self.weight_decay),
+        ] {
+            s.set_float(name, v as f64);
+        }
+        s.set_integer("keras_epsilon", self.keras_epsilon as u64);
+        self.m.save("exp_avg", &mut s);
+        self.v.save("exp_avg_sq", &mut s);
+        s
+    }
+
+    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), OptimError> {
+        let name = self.name();
+        check_kind(state, name)?;
+        let int = |n: &'static str| {
+            state.integer(n).ok_or(OptimError::MissingState {
+                optimizer: name,
+                name: n,
+            })
+        };
+        self.step = int("step")?;
+        self.keras_epsilon = int("keras_epsilon")? != 0;
+        self.lr = float(state, name, "lr")? as f32;
+        self.beta1 = float(state, name, "beta1")? as f32;
+        self.beta2 = float(state, name, "beta2")? as f32;
+        self.eps = float(state, name, "eps")? as f32;
+        self.weight_decay = float(state, name, "weight_decay")? as f32;
+        self.m = Slots::load("exp_avg", state);
+        self.v = Slots::load("exp_avg_sq", state);
+        Ok(())
+    }
+}

@@ -1,0 +1,22 @@
+//! Errors restoring an optimizer's saved state.
+
+use thiserror::Error;
+
+/// Why a saved optimizer state could not be restored.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum OptimError {
+    /// The state was saved by another optimizer type.
+    #[error("the saved optimizer state does not belong to a `{expected}` optimizer")]
+    WrongOptimizer {
+        /// The optimizer asked to load it.
+        expected: &'static str,
+    },
+    /// A value the optimizer needs is missing.
+    #[error("the saved `{optimizer}` state has no `{name}`")]
+    MissingState {
+        /// The optimizer.
+        optimizer: &'static str,
+        /// The missing value.
+        name: &'static str,
+    },
+}

@@ -1,0 +1,136 @@
+//! The `Optimizer` trait and the per-parameter state slots optimizers share.
+
+use crate::OptimError;
+use nnautograd::nntensor::Tensor;
+use nnautograd::{Grads, Param, StateDict};
+
+/// Updates parameters from their gradients. One call of [`Optimizer::step`] is one update.
+///
+/// State (momentum buffers, moment estimates) is kept per parameter **position** in the slice
+/// passed to `step`, so pass the same parameters in the same order every step (a model's
+/// `parameters_mut()` does). Parameters without a gradient are left untouched, as in PyTorch.
+pub trait Optimizer: Send {
+    /// Applies one update to `params` using their gradients in `grads`.
+    fn step(&mut self, params: &mut [&mut Param], grads: &Grads);
+
+    /// The current learning rate.
+    fn learning_rate(&self) -> f32;
+
+    /// Sets the learning rate (schedules call this between epochs).
+    fn set_learning_rate(&mut self, lr: f32);
+
+    /// A short name (`sgd`, `rmsprop`, `adam`, `adamw`).
+    fn name(&self) -> &'static str;
+
+    /// Everything needed to resume exactly: step count, hyperparameters, buffers.
+    fn state_dict(&self) -> StateDict;
+
+    /// Restores a state saved by [`Optimizer::state_dict`] of the same optimizer type.
+    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), OptimError>;
+}
+
+/// One buffer per parameter position, created (zero-filled) on first use.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Slots {
+    buffers: Vec<Option<Tensor>>,
+}
+
+impl Slots {
+    /// The buffer of parameter `i`, zero-filled with `shape` on first use.
+    #[track_caller]
+    pub(crate) fn get(&mut self, i: usize, shape: &[usize]) -> &mut Tensor {
+        if self.buffers.len() <= i {
+            self.buffers.resize_with(i + 1, || None);
+        }
+        let buffer = self.buffers[i].get_or_insert_with(|| Tensor::zeros(shape.to_vec()));
+        assert!(
+            buffer.shape() == shape,
+            "optimizer: parameter {i} has shape {shape:?} but its state has {:?}; pass the same parameters in the same order every step",
+            buffer.shape()
+        );
+        buffer
+    }
+
+    /// Takes parameter `i`'s buffer out (zero-filled with `shape` on first use), to be [`Slots::put`] back.
+    #[track_caller]
+    pub(crate) fn take(&mut self, i: usize, shape: &[usize]) -> Tensor {
+        self.get(i, shape);
+        self.buffers[i].take().expect("created by get")
+    }
+
+    /// Puts back a buffer taken with [`Slots::take`].
+    pub(crate) fn put(&mut self, i: usize, buffer: Tensor) {
+        self.buffers[i] = Some(buffer);
+    }
+
+    /// Whether parameter `i` has a buffer yet.
+    pub(crate) fn has(&self, i: usize) -> bool {
+        self.buffers.get(i).is_some_and(|b| b.is_some())
+    }
+
+    /// Saves the buffers as `{prefix}.{i}` tensors.
+    pub(crate) fn save(&self, prefix: &str, state: &mut StateDict) {
+        for (i, buffer) in self.buffers.iter().enumerate() {
+            if let Some(b) = buffer {
+                state.set_tensor(&format!("{prefix}.{i}"), b.clone());
+            }
+        }
+    }
+
+    /// Loads the `{prefix}.{i}` tensors of `state`.
+    pub(crate) fn load(prefix: &str, state: &StateDict) -> Slots {
+        let mut slots = Slots::default();
+        for (name, tensor) in &state.tensors {
+            let Some(i) = name
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('.'))
+                .and_then(|i| i.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            if slots.buffers.len() <= i {
+                slots.buffers.resize_with(i + 1, || None);
+            }
+            slots.buffers[i] = Some(tensor.clone());
+        }
+        slots
+    }
+}
+
+/// Reads a float hyperparameter from a saved state.
+pub(crate) fn float(
+    state: &StateDict,
+    optimizer: &'static str,
+    name: &'static str,
+) -> Result<f64, OptimError> {
+    state
+        .float(name)
+        .ok_or(OptimError::MissingState { optimizer, name })
+}
+
+/// Checks that a saved state belongs to `optimizer`.
+pub(crate) fn check_kind(state: &StateDict, optimizer: &'static str) -> Result<(), OptimError> {
+    let found = state
+        .integers
+        .iter()
+        .find(|(n, _)| n == "kind")
+        .map(|(_, k)| *k);
+    let expected = kind_code(optimizer);
+    match found {
+        Some(k) if k == expected => Ok(()),
+        _ => Err(OptimError::WrongOptimizer {
+            expected: optimizer,
+        }),
+    }
+}
+
+/// A stable numeric code per optimizer type, stored as the `kind` integer of its state.
+pub(crate) fn kind_code(optimizer: &str) -> u64 {
+    match optimizer {
+        "sgd" => 1,
+        "rmsprop" => 2,
+        "adam" => 3,
+        "adamw" => 4,
+        _ => 0,
+    }
+}
