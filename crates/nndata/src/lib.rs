@@ -1,1 +1,13 @@
 #![doc = include_str!("../README.md")]
+
+mod dataset;
+mod error;
+mod idx;
+pub mod mnist;
+mod scale;
+pub mod synthetic;
+
+pub use dataset::{Batch, Batches, Dataset};
+pub use error::DataError;
+pub use idx::{encode_idx, read_idx, write_idx, IdxArray, IdxData, IdxType};
+pub use scale::{MinMaxScaler, Standardizer};

@@ -12,9 +12,13 @@ pub use nnlayers as layers;
 /// Optimizers, clipping and schedules: [`Sgd`](nnoptim::Sgd), [`RmsProp`](nnoptim::RmsProp), [`Adam`](nnoptim::Adam).
 pub use nnoptim as optim;
 
+/// Datasets: the MNIST / IDX reader, synthetic tutorial sets, [`Dataset`](nndata::Dataset) and batching.
+pub use nndata as data;
+
 /// The names most programs need, in one `use nnfacade::prelude::*;`.
 pub mod prelude {
     pub use nnautograd::{gradcheck, Grads, Param, ParamId, Tape, Var};
+    pub use nndata::{Batch, Dataset};
     pub use nnlayers::{Context, Linear, Module, Reduction, Sequential};
     pub use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
     pub use nntensor::{Init, Rng, Tensor};

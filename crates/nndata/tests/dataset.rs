@@ -1,0 +1,149 @@
+//! Datasets: splitting, seeded shuffling, batching, scaling, and the synthetic generators.
+
+use nndata::synthetic;
+use nndata::*;
+use nntensor::Tensor;
+
+fn numbered(n: usize) -> Dataset {
+    let x = Tensor::from_shape_fn(vec![n, 3], |i| (i[0] * 10 + i[1]) as f32);
+    let y = Tensor::from_shape_fn(vec![n], |i| i[0] as f32);
+    Dataset::new(x, y).unwrap()
+}
+
+#[test]
+fn shuffled_batches_cover_every_sample_once_and_keep_rows_together() {
+    let data = numbered(103);
+    let mut seen: Vec<usize> = Vec::new();
+    for batch in data.batches(10, Some(5), false) {
+        for (row, &label) in batch.x.outer_iter().zip(batch.y.iter()) {
+            assert_eq!(row[0], label * 10.0, "inputs and targets must stay paired");
+            seen.push(label as usize);
+        }
+    }
+    assert_ne!(seen, (0..103).collect::<Vec<_>>(), "shuffled order");
+    seen.sort_unstable();
+    assert_eq!(seen, (0..103).collect::<Vec<_>>());
+}
+
+#[test]
+fn same_seed_same_order_other_seed_other_order() {
+    let data = numbered(50);
+    let order = |seed| {
+        data.batches(7, Some(seed), false)
+            .flat_map(|b| b.y.into_iter())
+            .collect::<Vec<f32>>()
+    };
+    assert_eq!(order(1), order(1));
+    assert_ne!(order(1), order(2));
+}
+
+#[test]
+fn last_partial_batch_kept_or_dropped() {
+    let data = numbered(10);
+    assert_eq!(
+        data.batches(4, None, false)
+            .map(|b| b.len())
+            .collect::<Vec<_>>(),
+        [4, 4, 2]
+    );
+    assert_eq!(
+        data.batches(4, None, true)
+            .map(|b| b.len())
+            .collect::<Vec<_>>(),
+        [4, 4]
+    );
+    assert_eq!(data.batches(4, None, true).count_total(), 2);
+}
+
+#[test]
+fn splits_are_seeded_disjoint_and_complete() {
+    let data = numbered(100);
+    let (a, b) = data.split(0.25, 3).unwrap();
+    assert_eq!((a.len(), b.len()), (75, 25));
+    let mut all: Vec<f32> = a
+        .targets()
+        .iter()
+        .chain(b.targets().iter())
+        .copied()
+        .collect();
+    all.sort_by(f32::total_cmp);
+    assert_eq!(all, (0..100).map(|i| i as f32).collect::<Vec<_>>());
+    assert_eq!(data.split(0.25, 3).unwrap().1, b);
+    let (head, tail) = data.split_last(0.1).unwrap();
+    assert_eq!(tail.targets()[0], 90.0);
+    assert_eq!(head.len(), 90);
+    assert!(data.split(1.5, 0).is_err());
+}
+
+#[test]
+fn mismatched_lengths_are_an_error() {
+    let err = Dataset::new(Tensor::zeros(vec![5, 2]), Tensor::zeros(vec![4])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a dataset needs as many targets as inputs: got 5 inputs and 4 targets"
+    );
+}
+
+#[test]
+fn scalers_fit_on_train_and_apply_to_test() {
+    let train = Tensor::from_shape_vec(vec![3, 2], vec![0.0, 5.0, 2.0, 5.0, 4.0, 5.0]).unwrap();
+    let s = Standardizer::fit(&train);
+    let z = s.transform(&train);
+    assert!(column_mean(&z, 0).abs() < 1e-6);
+    assert!(
+        z.iter().skip(1).step_by(2).all(|&v| v == 0.0),
+        "a constant feature maps to 0"
+    );
+    let m = MinMaxScaler::fit(&train);
+    let test = Tensor::from_shape_vec(vec![1, 2], vec![2.0, 5.0]).unwrap();
+    assert_eq!(m.transform(&test).as_slice().unwrap(), &[0.5, 0.0]);
+}
+
+fn column_mean(t: &Tensor, c: usize) -> f32 {
+    let n = t.shape()[0];
+    (0..n).map(|r| t[[r, c]]).sum::<f32>() / n as f32
+}
+
+#[test]
+fn synthetic_sets() {
+    let fifteen = synthetic::is_fifteen();
+    assert_eq!(
+        fifteen.inputs().as_slice().unwrap(),
+        &[15., 72., 15., 31., 15., 1002., 15., 32., 15., 16.]
+    );
+    let xor = synthetic::xor(200, 1);
+    for (x, y) in xor.inputs().outer_iter().zip(xor.targets().iter()) {
+        assert_eq!(*y, ((x[0] as u8) ^ (x[1] as u8)) as f32);
+    }
+    assert_eq!(synthetic::xor(200, 1), xor);
+    let line = synthetic::line(2.0, 1.0, 10_000, 100, 0.0, 0);
+    assert_eq!(line.inputs()[[9_999, 0]], 99.0);
+    let noisy = synthetic::line(2.0, 1.0, 1_000, 100, 0.5, 3);
+    let residual: f32 = noisy
+        .inputs()
+        .iter()
+        .zip(noisy.targets().iter())
+        .map(|(x, y)| y - (2.0 * x + 1.0))
+        .sum::<f32>()
+        / 1000.0;
+    assert!(residual.abs() < 0.1);
+    // Well separated clouds: the diagonal x + y = 0 splits them almost perfectly.
+    let cats = synthetic::two_classes(500, 8.0, 4);
+    let correct = cats
+        .inputs()
+        .outer_iter()
+        .zip(cats.targets().iter())
+        .filter(|(x, &y)| ((x[0] + x[1] > 0.0) as u8 as f32) == y)
+        .count();
+    assert!(correct >= 995, "{correct}");
+    let overlapping = synthetic::two_classes(500, 1.0, 4);
+    let correct = overlapping
+        .inputs()
+        .outer_iter()
+        .zip(overlapping.targets().iter())
+        .filter(|(x, &y)| ((x[0] + x[1] > 0.0) as u8 as f32) == y)
+        .count();
+    assert!(correct < 900, "{correct}");
+    assert_eq!(synthetic::spirals(50, 3, 0.1, 1).len(), 150);
+    assert_eq!(synthetic::moons(50, 0.1, 1).targets().shape(), &[100, 1]);
+}
