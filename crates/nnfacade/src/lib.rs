@@ -15,6 +15,9 @@ pub use nnoptim as optim;
 /// Datasets: the MNIST / IDX reader, synthetic tutorial sets, [`Dataset`](nndata::Dataset) and batching.
 pub use nndata as data;
 
+/// The Keras-like training loop: [`Model`](nntrain::Model), `compile`, `fit`, `evaluate`, `predict`, callbacks.
+pub use nntrain as train;
+
 /// The names most programs need, in one `use nnfacade::prelude::*;`.
 pub mod prelude {
     pub use nnautograd::{gradcheck, Grads, Param, ParamId, Tape, Var};
@@ -22,4 +25,7 @@ pub mod prelude {
     pub use nnlayers::{Context, Linear, Module, Reduction, Sequential};
     pub use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
     pub use nntensor::{Init, Rng, Tensor};
+    pub use nntrain::{
+        EarlyStopping, FitOptions, History, Loss, Metric, Model, ModelCheckpoint, Verbosity,
+    };
 }

@@ -11,6 +11,9 @@ pub enum OptimError {
         /// The optimizer asked to load it.
         expected: &'static str,
     },
+    /// The state names no optimizer this build knows.
+    #[error("the saved state does not name a known optimizer (sgd, rmsprop, adam, adamw)")]
+    UnknownOptimizer,
     /// A value the optimizer needs is missing.
     #[error("the saved `{optimizer}` state has no `{name}`")]
     MissingState {

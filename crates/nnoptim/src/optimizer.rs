@@ -134,3 +134,25 @@ pub(crate) fn kind_code(optimizer: &str) -> u64 {
         _ => 0,
     }
 }
+
+/// Rebuilds the optimizer that saved `state` (its type, hyperparameters and buffers), e.g. to
+/// resume training from a checkpoint.
+///
+/// ```
+/// use nnoptim::{optimizer_from_state, Optimizer, RmsProp};
+/// let saved = RmsProp::keras().with_momentum(0.5).state_dict();
+/// let opt = optimizer_from_state(&saved).unwrap();
+/// assert_eq!(opt.name(), "rmsprop");
+/// assert_eq!(opt.state_dict(), saved);
+/// ```
+pub fn optimizer_from_state(state: &StateDict) -> Result<Box<dyn Optimizer>, OptimError> {
+    let mut optimizer: Box<dyn Optimizer> = match state.integer("kind") {
+        Some(1) => Box::new(crate::Sgd::new(0.0)),
+        Some(2) => Box::new(crate::RmsProp::new(0.0)),
+        Some(3) => Box::new(crate::Adam::new(0.0)),
+        Some(4) => Box::new(crate::Adam::adamw(0.0, 0.0)),
+        _ => return Err(OptimError::UnknownOptimizer),
+    };
+    optimizer.load_state_dict(state)?;
+    Ok(optimizer)
+}

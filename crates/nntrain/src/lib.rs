@@ -1,1 +1,20 @@
 #![doc = include_str!("../README.md")]
+
+mod callback;
+mod check;
+mod checkpoint;
+mod error;
+mod history;
+mod loss;
+mod metric;
+mod model;
+mod options;
+mod progress;
+
+pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
+pub use error::TrainError;
+pub use history::History;
+pub use loss::{Loss, TargetKind};
+pub use metric::Metric;
+pub use model::{Evaluation, Model};
+pub use options::{FitOptions, Verbosity};

@@ -1,0 +1,550 @@
+//! `Model`: a `Sequential` network with an optimizer, a loss and metrics, trained by `fit`.
+
+use crate::callback::{Control, EpochEnd};
+use crate::checkpoint::{write_checkpoint, TrainerState};
+use crate::metric::Running;
+use crate::progress::Progress;
+use crate::{check, FitOptions, History, Loss, Metric, TrainError, Verbosity};
+use nnautograd::nntensor::{self as nt, Rng, Tensor};
+use nnautograd::{Tape, Var};
+use nndata::Dataset;
+use nnlayers::{ActivationFn, Context, Sequential};
+use nnoptim::Optimizer;
+use std::path::Path;
+use std::time::Instant;
+
+/// Rows per forward pass in `evaluate` and `predict` (no gradients, so larger is cheaper).
+const INFERENCE_BATCH: usize = 1024;
+
+/// The optimizer, loss and metrics set by [`Model::compile`].
+struct Compiled {
+    optimizer: Box<dyn Optimizer>,
+    loss: Loss,
+    metrics: Vec<Metric>,
+}
+
+/// The loss and metrics of [`Model::evaluate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// The mean loss.
+    pub loss: f64,
+    /// Each metric's value, by name.
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl Evaluation {
+    /// One metric's value (`"accuracy"`).
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+}
+
+/// A trainable model in the Keras style.
+///
+/// ```
+/// use nntrain::{FitOptions, Loss, Metric, Model, Verbosity};
+/// use nnlayers::Sequential;
+/// use nnoptim::Sgd;
+/// use nndata::synthetic;
+///
+/// let mut model = Model::new(Sequential::new(0).linear(2, 4).tanh().linear(4, 1).sigmoid());
+/// model.compile(Sgd::new(0.5), Loss::BinaryCrossEntropy, &[Metric::Accuracy]);
+/// let data = synthetic::xor_table();
+/// let options = FitOptions { epochs: 2000, batch_size: 4, verbosity: Verbosity::Silent, ..Default::default() };
+/// let history = model.fit(&data, options).unwrap();
+/// assert_eq!(history.last("accuracy"), Some(1.0));
+/// ```
+pub struct Model {
+    network: Sequential,
+    input_shape: Option<Vec<usize>>,
+    compiled: Option<Compiled>,
+    epochs_done: usize,
+    tape: Tape,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("network", &self.network)
+            .field("input_shape", &self.input_shape)
+            .field(
+                "compiled",
+                &self
+                    .compiled
+                    .as_ref()
+                    .map(|c| (c.optimizer.name(), c.loss, c.metrics.clone())),
+            )
+            .field("epochs_done", &self.epochs_done)
+            .finish()
+    }
+}
+
+/// How `fit` and `evaluate` run the network: as written, or with the final softmax/sigmoid
+/// folded into the loss (as Keras does for the matching cross-entropy).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    loss: Loss,
+    /// The final activation moved into the loss, applied separately for metrics.
+    folded: Option<ActivationFn>,
+}
+
+impl Model {
+    /// A model around `network`. The per-sample input shape is taken from a first `Linear`
+    /// layer; set it with [`Model::with_input_shape`] otherwise (e.g. before a `Flatten`).
+    pub fn new(network: Sequential) -> Model {
+        let input_shape = network.layers().first().and_then(|l| match l.spec() {
+            Some(nnlayers::LayerSpec::Linear { inputs, .. }) => Some(vec![inputs]),
+            _ => None,
+        });
+        Model {
+            network,
+            input_shape,
+            compiled: None,
+            epochs_done: 0,
+            tape: Tape::new(),
+        }
+    }
+
+    /// The same model with a declared per-sample input shape (for `summary`).
+    pub fn with_input_shape(mut self, shape: &[usize]) -> Model {
+        self.input_shape = Some(shape.to_vec());
+        self
+    }
+
+    /// Sets the optimizer, the loss and the metrics to report.
+    pub fn compile(&mut self, optimizer: impl Optimizer + 'static, loss: Loss, metrics: &[Metric]) {
+        self.compile_boxed(Box::new(optimizer), loss, metrics);
+    }
+
+    /// [`Model::compile`] with an already boxed optimizer (e.g. chosen at run time).
+    pub fn compile_boxed(&mut self, optimizer: Box<dyn Optimizer>, loss: Loss, metrics: &[Metric]) {
+        self.compiled = Some(Compiled {
+            optimizer,
+            loss,
+            metrics: metrics.to_vec(),
+        });
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Sequential {
+        &self.network
+    }
+
+    /// The network, mutably.
+    pub fn network_mut(&mut self) -> &mut Sequential {
+        &mut self.network
+    }
+
+    /// The optimizer, once compiled.
+    pub fn optimizer(&self) -> Option<&dyn Optimizer> {
+        self.compiled.as_ref().map(|c| c.optimizer.as_ref())
+    }
+
+    /// Epochs trained so far (a resumed model continues from here).
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
+    /// The Keras-style summary table (needs the input shape: see [`Model::with_input_shape`]).
+    pub fn summary(&self) -> Result<String, TrainError> {
+        let shape = self.input_shape.as_ref().ok_or_else(|| {
+            TrainError::InvalidOption("summary needs the input shape: the first layer is not Linear, so use Model::with_input_shape".into())
+        })?;
+        self.network
+            .summary(shape)
+            .map_err(|e| TrainError::InputShape {
+                data: "declared inputs",
+                shape: crate::error::shape_string(shape),
+                detail: e.to_string(),
+            })
+    }
+
+    fn plan(&self, loss: Loss) -> Plan {
+        let last = self.network.layers().last().and_then(|l| match l.spec() {
+            Some(nnlayers::LayerSpec::Activation { function, .. }) => Some(function),
+            _ => None,
+        });
+        match (last, loss) {
+            (Some(ActivationFn::Softmax), Loss::CategoricalCrossEntropy) => Plan {
+                loss: Loss::SoftmaxCrossEntropy,
+                folded: last,
+            },
+            (Some(ActivationFn::Softmax), Loss::SparseCategoricalCrossEntropy) => Plan {
+                loss: Loss::SparseSoftmaxCrossEntropy,
+                folded: last,
+            },
+            (Some(ActivationFn::Sigmoid), Loss::BinaryCrossEntropy) => Plan {
+                loss: Loss::BinaryCrossEntropyWithLogits,
+                folded: last,
+            },
+            _ => Plan { loss, folded: None },
+        }
+    }
+
+    /// Runs the network (without a folded final activation) on the tape.
+    fn forward<'t>(network: &Sequential, plan: Plan, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
+        let layers = network.layers();
+        let used = if plan.folded.is_some() {
+            &layers[..layers.len() - 1]
+        } else {
+            layers
+        };
+        used.iter().fold(x, |x, layer| layer.forward(x, ctx))
+    }
+
+    /// The model's outputs from what `forward` returned: the folded activation applied.
+    fn outputs(plan: Plan, raw: &Tensor) -> Tensor {
+        match plan.folded {
+            Some(ActivationFn::Softmax) => nt::softmax(raw, raw.ndim() - 1),
+            Some(ActivationFn::Sigmoid) => nt::sigmoid(raw),
+            _ => raw.clone(),
+        }
+    }
+
+    /// Checks inputs and targets of a dataset; returns targets reshaped for the loss if needed.
+    fn check_dataset(
+        &self,
+        loss: Loss,
+        data: &Dataset,
+        inputs: &'static str,
+        targets: &'static str,
+    ) -> Result<Option<Tensor>, TrainError> {
+        let output = check::inputs(&self.network, inputs, data.inputs())?;
+        check::finite(inputs, data.inputs())?;
+        check::finite(targets, data.targets())?;
+        check::targets(&self.network, loss, &output, targets, data.targets())
+    }
+
+    /// Trains the model on `train` as `options` say, and returns the loss and metrics per epoch.
+    ///
+    /// Before any step runs, the data is checked against the model: shapes (naming the layer and
+    /// the fix), target encoding against the loss, NaN/inf (naming the row). The same seed gives
+    /// bit-identical weights and history on every run, whatever the number of threads.
+    pub fn fit(
+        &mut self,
+        train: &Dataset,
+        mut options: FitOptions<'_>,
+    ) -> Result<History, TrainError> {
+        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
+        let (loss, metrics) = (compiled.loss, compiled.metrics.clone());
+        if options.batch_size == 0 {
+            return Err(TrainError::InvalidOption(
+                "batch_size must be at least 1".into(),
+            ));
+        }
+        if !(0.0..1.0).contains(&options.validation_split) {
+            return Err(TrainError::InvalidOption(format!(
+                "validation_split must be in [0, 1), got {}",
+                options.validation_split
+            )));
+        }
+        let held_out;
+        let (train, validation) = match options.validation_data {
+            Some(v) => (train, Some(v)),
+            None if options.validation_split > 0.0 => {
+                held_out = train.split_last(options.validation_split)?;
+                (&held_out.0, Some(&held_out.1))
+            }
+            None => (train, None),
+        };
+        if train.is_empty() {
+            return Err(TrainError::InvalidOption(
+                "the training set is empty".into(),
+            ));
+        }
+        let reshaped = self.check_dataset(loss, train, "training inputs", "training targets")?;
+        let reshaped_train;
+        let train = match reshaped {
+            Some(y) => {
+                reshaped_train = Dataset::new(train.inputs().clone(), y)?;
+                &reshaped_train
+            }
+            None => train,
+        };
+        let mut validation_owned = None;
+        if let Some(v) = validation {
+            if let Some(y) =
+                self.check_dataset(loss, v, "validation inputs", "validation targets")?
+            {
+                validation_owned = Some(Dataset::new(v.inputs().clone(), y)?);
+            }
+        }
+        let validation = validation_owned.as_ref().or(validation);
+
+        let mut history = History::default();
+        if cfg!(debug_assertions) {
+            history.warnings.push("warning: nntrain was built without optimisations (a debug build); training runs 10-50x slower. Build with --release".into());
+        }
+        history
+            .warnings
+            .extend(check::pixel_warning(train.inputs()));
+        if options.verbosity != Verbosity::Silent {
+            for w in &history.warnings {
+                eprintln!("{w}");
+            }
+        }
+
+        let plan = self.plan(loss);
+        let steps = train.len().div_ceil(options.batch_size);
+        let mut progress = Progress::new(options.verbosity, steps);
+        let first_epoch = self.epochs_done;
+        for epoch in first_epoch..options.epochs {
+            let started = Instant::now();
+            progress.begin_epoch(epoch + 1, options.epochs);
+            // Each epoch's randomness depends only on (seed, epoch): a resumed run repeats it exactly.
+            let mut epoch_rng = Rng::seed_from(
+                options.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
+            let shuffle = options.shuffle.then(|| epoch_rng.next_u64());
+            let mut ctx = Context::train(epoch_rng.fork());
+            let mut running_loss = Running::default();
+            let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
+            for (step, batch) in train
+                .batches(options.batch_size, shuffle, false)
+                .enumerate()
+            {
+                let compiled = self.compiled.as_mut().expect("checked above");
+                let n = batch.len();
+                let labels = check::labels(&batch.y);
+                let x = self.tape.constant(batch.x);
+                let raw = Model::forward(&self.network, plan, x, &mut ctx);
+                let loss_var = plan.loss.compute(raw, &batch.y, &labels);
+                let value = loss_var.item();
+                if !value.is_finite() && options.stop_on_non_finite_loss {
+                    self.tape.reset();
+                    return Err(TrainError::NonFiniteLoss {
+                        epoch: epoch + 1,
+                        step: step + 1,
+                        steps,
+                        value,
+                    });
+                }
+                if !metrics.is_empty() {
+                    let outputs = Model::outputs(plan, &raw.value());
+                    for (m, r) in metrics.iter().zip(&mut running) {
+                        r.add(m.batch_sum(loss, &outputs, &batch.y, &labels));
+                    }
+                }
+                let grads = loss_var.backward();
+                compiled
+                    .optimizer
+                    .step(&mut self.network.parameters_mut(), &grads);
+                running_loss.add((value as f64 * n as f64, n));
+                let logs = epoch_logs(&running_loss, &metrics, &running);
+                progress.batch(step + 1, &logs);
+                for callback in &mut options.callbacks {
+                    if let Control::Stop(reason) = callback.on_batch_end(epoch + 1, step + 1, value)
+                    {
+                        history.stopped_early = Some(reason);
+                    }
+                }
+                if history.stopped_early.is_some() {
+                    break;
+                }
+            }
+            let mut logs = epoch_logs(&running_loss, &metrics, &running);
+            if let Some(v) = validation {
+                let eval =
+                    self.evaluate_with(v, plan, &metrics, options.batch_size.max(INFERENCE_BATCH))?;
+                logs.push(("val_loss".into(), eval.loss));
+                logs.extend(
+                    eval.metrics
+                        .into_iter()
+                        .map(|(n, v)| (format!("val_{n}"), v)),
+                );
+            }
+            self.epochs_done = epoch + 1;
+            history.push(epoch + 1, &logs, started.elapsed().as_secs_f64());
+            progress.end_epoch(&logs);
+            let compiled = self.compiled.as_ref().expect("checked above");
+            let trainer = TrainerState {
+                epochs_done: epoch + 1,
+                loss,
+                metrics: metrics.clone(),
+            };
+            let mut end = EpochEnd {
+                epoch: epoch + 1,
+                logs: &logs,
+                network: &mut self.network,
+                optimizer: compiled.optimizer.as_ref(),
+                trainer,
+            };
+            for callback in &mut options.callbacks {
+                if let Control::Stop(reason) = callback.on_epoch_end(&mut end)? {
+                    history.stopped_early.get_or_insert(reason);
+                }
+            }
+            if let Some(reason) = &history.stopped_early {
+                if options.verbosity != Verbosity::Silent {
+                    println!("{reason}");
+                }
+                break;
+            }
+        }
+        for callback in &mut options.callbacks {
+            callback.on_train_end(&mut self.network);
+        }
+        Ok(history)
+    }
+
+    /// The loss and metrics on `data`, computed without gradients and without dropout.
+    pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation, TrainError> {
+        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
+        let reshaped = self.check_dataset(
+            compiled.loss,
+            data,
+            "evaluation inputs",
+            "evaluation targets",
+        )?;
+        let owned;
+        let data = match reshaped {
+            Some(y) => {
+                owned = Dataset::new(data.inputs().clone(), y)?;
+                &owned
+            }
+            None => data,
+        };
+        self.evaluate_with(
+            data,
+            self.plan(compiled.loss),
+            &compiled.metrics,
+            INFERENCE_BATCH,
+        )
+    }
+
+    fn evaluate_with(
+        &self,
+        data: &Dataset,
+        plan: Plan,
+        metrics: &[Metric],
+        batch_size: usize,
+    ) -> Result<Evaluation, TrainError> {
+        let compiled_loss = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?.loss;
+        let tape = Tape::new();
+        let mut ctx = Context::eval();
+        let mut running_loss = Running::default();
+        let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
+        tape.no_grad(|| {
+            for batch in data.batches(batch_size, None, false) {
+                let labels = check::labels(&batch.y);
+                let raw = Model::forward(&self.network, plan, tape.constant(batch.x), &mut ctx);
+                let loss = plan.loss.compute(raw, &batch.y, &labels).item();
+                running_loss.add((loss as f64 * labels.len() as f64, labels.len()));
+                let outputs = Model::outputs(plan, &raw.value());
+                for (m, r) in metrics.iter().zip(&mut running) {
+                    r.add(m.batch_sum(compiled_loss, &outputs, &batch.y, &labels));
+                }
+                tape.reset();
+            }
+        });
+        Ok(Evaluation {
+            loss: running_loss.value(),
+            metrics: metrics
+                .iter()
+                .zip(&running)
+                .map(|(m, r)| (m.name().to_string(), r.value()))
+                .collect(),
+        })
+    }
+
+    /// The model's outputs for inputs `x` (probabilities where it ends in softmax or sigmoid),
+    /// computed in batches without gradients or dropout.
+    pub fn predict(&self, x: &Tensor) -> Result<Tensor, TrainError> {
+        check::inputs(&self.network, "inputs to predict", x)?;
+        check::finite("inputs to predict", x)?;
+        let tape = Tape::new();
+        let mut ctx = Context::eval();
+        let n = x.shape()[0];
+        let mut parts = Vec::with_capacity(n.div_ceil(INFERENCE_BATCH));
+        tape.no_grad(|| {
+            for start in (0..n).step_by(INFERENCE_BATCH) {
+                let rows = nt::slice_rows(x, start, (start + INFERENCE_BATCH).min(n));
+                parts.push(
+                    self.network
+                        .forward(tape.constant(rows), &mut ctx)
+                        .to_tensor(),
+                );
+                tape.reset();
+            }
+        });
+        if parts.len() == 1 {
+            return Ok(parts.pop().expect("one part"));
+        }
+        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+        Ok(nt::ndarray::concatenate(nt::ndarray::Axis(0), &views).expect("same trailing shape"))
+    }
+
+    /// Saves the network (architecture and weights) to `path`, atomically.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), TrainError> {
+        Ok(self.network.save(path)?)
+    }
+
+    /// Loads a network saved by [`Model::save`]; compile it before training.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model, TrainError> {
+        Ok(Model::new(Sequential::load(path)?))
+    }
+
+    /// Saves a resumable checkpoint: network, optimizer state, epochs done, loss and metrics.
+    pub fn save_checkpoint(&self, path: impl AsRef<Path>) -> Result<(), TrainError> {
+        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
+        let trainer = TrainerState {
+            epochs_done: self.epochs_done,
+            loss: compiled.loss,
+            metrics: compiled.metrics.clone(),
+        };
+        write_checkpoint(
+            path.as_ref(),
+            &self.network,
+            compiled.optimizer.as_ref(),
+            &trainer,
+        )
+    }
+
+    /// A compiled model from a checkpoint, ready to `fit` on: training continues from the next
+    /// epoch with the same options (and seed) and reproduces the uninterrupted run exactly.
+    pub fn resume(path: impl AsRef<Path>) -> Result<Model, TrainError> {
+        let path = path.as_ref();
+        let checkpoint = nnlayers::load_checkpoint(path)?;
+        let optimizer_state = checkpoint
+            .state("optimizer")
+            .ok_or(TrainError::NotACheckpoint {
+                path: path.into(),
+                section: "optimizer",
+            })?;
+        let trainer_state = checkpoint
+            .state("trainer")
+            .ok_or(TrainError::NotACheckpoint {
+                path: path.into(),
+                section: "trainer",
+            })?;
+        let optimizer = nnoptim::optimizer_from_state(optimizer_state).map_err(|source| {
+            TrainError::Optimizer {
+                path: path.into(),
+                source,
+            }
+        })?;
+        let trainer = TrainerState::from_state(path, trainer_state)?;
+        let mut model = Model::new(checkpoint.model);
+        model.compiled = Some(Compiled {
+            optimizer,
+            loss: trainer.loss,
+            metrics: trainer.metrics,
+        });
+        model.epochs_done = trainer.epochs_done;
+        Ok(model)
+    }
+}
+
+fn epoch_logs(loss: &Running, metrics: &[Metric], running: &[Running]) -> Vec<(String, f64)> {
+    let mut logs = vec![("loss".to_string(), loss.value())];
+    logs.extend(
+        metrics
+            .iter()
+            .zip(running)
+            .map(|(m, r)| (m.name().to_string(), r.value())),
+    );
+    logs
+}

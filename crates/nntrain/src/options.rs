@@ -1,0 +1,71 @@
+//! `FitOptions`: everything `fit` can be told, with Keras's defaults.
+
+use crate::Callback;
+use nndata::Dataset;
+
+/// How much `fit` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// Nothing.
+    Silent,
+    /// A progress bar, redrawn in place on a terminal; one line per epoch otherwise (Keras's 1).
+    #[default]
+    ProgressBar,
+    /// One line per epoch (Keras's 2).
+    OneLinePerEpoch,
+}
+
+/// Options of [`crate::Model::fit`]. Build with struct update syntax:
+/// `FitOptions { epochs: 5, batch_size: 128, ..Default::default() }`.
+pub struct FitOptions<'a> {
+    /// Passes over the training data (Keras's default: 1).
+    pub epochs: usize,
+    /// Samples per gradient step (Keras's default: 32).
+    pub batch_size: usize,
+    /// Reshuffle the training data every epoch (default: true).
+    pub shuffle: bool,
+    /// Seeds shuffling and dropout: the same seed gives the same run, bit for bit.
+    pub seed: u64,
+    /// Data to evaluate on after each epoch.
+    pub validation_data: Option<&'a Dataset>,
+    /// Fraction of the training data, taken from its end before shuffling, to validate on
+    /// instead (Keras's `validation_split`); ignored when `validation_data` is given.
+    pub validation_split: f32,
+    /// What to print.
+    pub verbosity: Verbosity,
+    /// Called after each batch and epoch; can stop training.
+    pub callbacks: Vec<Box<dyn Callback + 'a>>,
+    /// Stop with an error naming the epoch and step when the loss becomes NaN or infinite (default: true).
+    pub stop_on_non_finite_loss: bool,
+}
+
+impl Default for FitOptions<'_> {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            seed: 0,
+            validation_data: None,
+            validation_split: 0.0,
+            verbosity: Verbosity::default(),
+            callbacks: Vec::new(),
+            stop_on_non_finite_loss: true,
+        }
+    }
+}
+
+impl std::fmt::Debug for FitOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FitOptions")
+            .field("epochs", &self.epochs)
+            .field("batch_size", &self.batch_size)
+            .field("shuffle", &self.shuffle)
+            .field("seed", &self.seed)
+            .field("validation_data", &self.validation_data.map(|d| d.len()))
+            .field("validation_split", &self.validation_split)
+            .field("verbosity", &self.verbosity)
+            .field("callbacks", &self.callbacks.len())
+            .finish()
+    }
+}
