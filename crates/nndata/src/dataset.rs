@@ -91,27 +91,28 @@ impl Dataset {
     }
 
     /// A seeded random split into `(1 − fraction, fraction)` of the samples, e.g. for validation.
-    pub fn split(&self, fraction: f32, seed: u64) -> Result<(Dataset, Dataset), DataError> {
+    pub fn split(&self, fraction: f64, seed: u64) -> Result<(Dataset, Dataset), DataError> {
         if !(0.0..1.0).contains(&fraction) {
             return Err(DataError::InvalidArgument(format!(
                 "split fraction must be in [0, 1), got {fraction}"
             )));
         }
         let order = Rng::seed_from(seed).permutation(self.len());
-        let held_out = ((self.len() as f64) * fraction as f64).round() as usize;
+        let held_out = ((self.len() as f64) * fraction).round() as usize;
         let (keep, hold) = order.split_at(self.len() - held_out);
         Ok((self.subset(keep), self.subset(hold)))
     }
 
-    /// The last `fraction` of the samples, in order, held out (Keras's `validation_split`).
-    pub fn split_last(&self, fraction: f32) -> Result<(Dataset, Dataset), DataError> {
+    /// The last `fraction` of the samples, in order, held out (Keras's `validation_split`: the
+    /// first `floor(n · (1 − fraction))` samples are kept for training).
+    pub fn split_last(&self, fraction: f64) -> Result<(Dataset, Dataset), DataError> {
         if !(0.0..1.0).contains(&fraction) {
             return Err(DataError::InvalidArgument(format!(
                 "validation split must be in [0, 1), got {fraction}"
             )));
         }
-        let held_out = ((self.len() as f64) * fraction as f64).round() as usize;
-        let cut = self.len() - held_out;
+        // Keras: split_at = floor(n · (1 − validation_split)), computed in f64.
+        let cut = ((self.len() as f64) * (1.0 - fraction)).floor() as usize;
         let part = |a, b| Dataset {
             x: slice_rows(&self.x, a, b),
             y: slice_rows(&self.y, a, b),
@@ -167,7 +168,7 @@ impl Iterator for Batches<'_> {
     fn next(&mut self) -> Option<Batch> {
         let n = self.data.len();
         let start = self.next;
-        let end = (start + self.batch_size).min(n);
+        let end = start.saturating_add(self.batch_size).min(n);
         if start >= n || (self.drop_last && end - start < self.batch_size) {
             return None;
         }

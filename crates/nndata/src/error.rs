@@ -60,6 +60,16 @@ pub enum DataError {
         /// The element type.
         type_name: &'static str,
     },
+    /// A gzip file whose header describes more data than any gzip file of its size can hold.
+    #[error("{path}: the header describes {expected} bytes of data, more than a {compressed}-byte gzip file can hold; the file is damaged")]
+    ImpossibleSize {
+        /// The file.
+        path: PathBuf,
+        /// Data bytes the header describes.
+        expected: u64,
+        /// The file's size.
+        compressed: u64,
+    },
     /// There are bytes after the data the header describes.
     #[error("{path}: {extra} unexpected bytes after the {expected} bytes of data the header describes; the file is damaged or not what its name says")]
     TrailingBytes {

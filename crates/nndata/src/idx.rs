@@ -12,6 +12,7 @@ use flate2::write::GzEncoder;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An IDX element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,13 +185,13 @@ pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray, DataError> {
     let prefix = std::io::Cursor::new(start[..got].to_vec());
     if is_gzip {
         let stream = MultiGzDecoder::new(BufReader::new(prefix.chain(file)));
-        read_stream(path, stream, None, true)
+        read_stream(path, stream, None, Some(file_len))
     } else {
         read_stream(
             path,
             BufReader::new(prefix.chain(file)),
             Some(file_len),
-            false,
+            None,
         )
     }
 }
@@ -212,8 +213,9 @@ fn read_stream(
     path: &Path,
     mut reader: impl Read,
     raw_len: Option<u64>,
-    gzip: bool,
+    gzip_len: Option<u64>,
 ) -> Result<IdxArray, DataError> {
+    let gzip = gzip_len.is_some();
     let read_err = |source: std::io::Error| {
         if gzip
             && source.kind() != std::io::ErrorKind::NotFound
@@ -297,16 +299,28 @@ fn read_stream(
             });
         }
     }
+    // Deflate expands at most 1032:1, so a gzip file cannot hold more than that.
+    if let Some(compressed) = gzip_len {
+        let limit = (compressed as u128) * 1032 + 1024;
+        if expected > limit {
+            return Err(DataError::ImpossibleSize {
+                path: path.into(),
+                expected: expected.min(u64::MAX as u128) as u64,
+                compressed,
+            });
+        }
+    }
     let expected = u64::try_from(expected).map_err(|_| truncated(0))?;
+    let expected_len = usize::try_from(expected).map_err(|_| truncated(0))?;
     // Read at most one byte more than the header describes; the buffer grows with the data actually present.
     let mut bytes = Vec::with_capacity(
         raw_len
-            .map_or(1 << 20, |_| expected as usize)
-            .min(expected as usize + 1),
+            .map_or(1 << 20, |_| expected_len)
+            .min(expected_len.saturating_add(1)),
     );
     reader
         .by_ref()
-        .take(expected + 1)
+        .take(expected.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(read_err)?;
     if (bytes.len() as u64) < expected {
@@ -362,10 +376,22 @@ fn decode(element: IdxType, bytes: Vec<u8>) -> IdxData {
     }
 }
 
-/// Encodes an array as IDX bytes (uncompressed).
+/// Encodes an array as IDX bytes (uncompressed). Panics if the array cannot be an IDX file:
+/// no dimensions, a zero dimension, more than 255 dimensions, one over `u32::MAX`, or
+/// dimensions that do not match the element count.
+#[track_caller]
 pub fn encode_idx(array: &IdxArray) -> Vec<u8> {
-    let mut out = vec![0, 0, array.element_type().code(), array.dims.len() as u8];
-    for &d in &array.dims {
+    let dims = &array.dims;
+    assert!(
+        !dims.is_empty()
+            && dims.len() <= 255
+            && dims.iter().all(|&d| d > 0 && d <= u32::MAX as usize)
+            && dims.iter().product::<usize>() == array.len(),
+        "encode_idx: dimensions {dims:?} cannot describe {} elements in an IDX file (1 to 255 dimensions, each 1..=u32::MAX)",
+        array.len()
+    );
+    let mut out = vec![0, 0, array.element_type().code(), dims.len() as u8];
+    for &d in dims {
         out.extend_from_slice(&(d as u32).to_be_bytes());
     }
     match &array.data {
@@ -387,19 +413,13 @@ pub fn encode_idx(array: &IdxArray) -> Vec<u8> {
     out
 }
 
-/// Writes an IDX file, gzip-compressed if the name ends in `.gz`; atomically (temporary file, then rename).
-/// Panics if the array's dimensions do not match its element count or do not fit IDX's `u32` sizes.
+/// Writes an IDX file, gzip-compressed if the name ends in `.gz`, atomically: to a temporary
+/// file unique to this call (created with `create_new`), synced, then renamed over `path`.
+/// Panics if the array cannot be an IDX file (see [`encode_idx`]).
 #[track_caller]
 pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataError> {
+    static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
     let path = path.as_ref();
-    assert!(
-        array.dims.iter().product::<usize>() == array.len()
-            && array.dims.len() <= 255
-            && array.dims.iter().all(|&d| d <= u32::MAX as usize),
-        "write_idx: dimensions {:?} do not describe {} elements in IDX's limits",
-        array.dims,
-        array.len()
-    );
     let raw = encode_idx(array);
     let io = |source| DataError::Io {
         path: path.into(),
@@ -415,18 +435,37 @@ pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataErr
     } else {
         raw
     };
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (tmp, mut file) = loop {
+        let tmp = path.with_file_name(format!(
+            ".{name}.tmp-{}-{}",
+            std::process::id(),
+            NEXT_TMP.fetch_add(1, Ordering::Relaxed)
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => break (tmp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    };
     let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(&bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);

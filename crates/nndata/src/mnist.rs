@@ -51,6 +51,11 @@ pub fn load(dir: impl AsRef<Path>) -> Result<Mnist, DataError> {
 /// Loads MNIST (or a dataset in its layout) from `dir`, shaped by `options`.
 pub fn load_with(dir: impl AsRef<Path>, options: MnistOptions) -> Result<Mnist, DataError> {
     let dir = dir.as_ref();
+    if options.classes == 0 {
+        return Err(DataError::InvalidArgument(
+            "MnistOptions::classes must be at least 1".into(),
+        ));
+    }
     let train = load_split(dir, "train", options)?;
     let test = load_split(dir, "t10k", options)?;
     Ok(Mnist { train, test })

@@ -73,6 +73,10 @@ fn splits_are_seeded_disjoint_and_complete() {
     assert_eq!(tail.targets()[0], 90.0);
     assert_eq!(head.len(), 90);
     assert!(data.split(1.5, 0).is_err());
+    // Keras's rounding: keep floor(n·(1 − f)) samples.
+    let ten = numbered(10);
+    assert_eq!(ten.split_last(0.22).unwrap().1.len(), 3);
+    assert_eq!(ten.split_last(0.2).unwrap().1.len(), 2);
 }
 
 #[test]

@@ -127,8 +127,17 @@ fn header_claiming_billions_of_images_in_a_small_file() {
         msg.contains("truncated: the header describes 3136000000000 bytes"),
         "{msg}"
     );
-    // Gzipped, the size is unknown up front: the buffer grows only with the data really there.
+    // Gzipped, a claim beyond deflate's 1032:1 ratio is refused before reading.
     let msg = err(&write(dir.path(), "huge-idx3-ubyte.gz", &gzip(&bytes)));
+    assert!(
+        msg.contains("more than a") && msg.contains("gzip file can hold"),
+        "{msg}"
+    );
+    // A plausible claim the stream does not back up: the buffer grows only with the data there.
+    let mut modest = vec![0, 0, 0x08, 1];
+    modest.extend_from_slice(&50_000u32.to_be_bytes());
+    modest.extend(std::iter::repeat_n(7u8, 10_000));
+    let msg = err(&write(dir.path(), "modest-idx1-ubyte.gz", &gzip(&modest)));
     assert!(
         msg.contains("truncated") && msg.contains("holds 10000"),
         "{msg}"
@@ -187,4 +196,13 @@ fn empty_file() {
 fn missing_file_names_the_path() {
     let msg = err(Path::new("/no/such/dir/t10k-labels-idx1-ubyte"));
     assert!(msg.contains("/no/such/dir/t10k-labels-idx1-ubyte"), "{msg}");
+}
+
+#[test]
+#[should_panic(expected = "cannot describe")]
+fn arrays_that_cannot_be_idx_files_are_refused_when_written() {
+    let _ = encode_idx(&IdxArray {
+        dims: vec![0],
+        data: IdxData::U8(vec![]),
+    });
 }

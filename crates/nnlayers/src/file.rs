@@ -25,6 +25,7 @@ use nnautograd::StateDict;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const MAGIC: &[u8; 8] = b"NNFACADE";
 /// The newest file format this build writes and reads.
@@ -189,6 +190,15 @@ fn write_file(
         .map(|(n, p)| (format!("model/{n}"), p.value()))
         .collect();
     let mut sections = Vec::new();
+    for (i, (section, _)) in states.iter().enumerate() {
+        let clash = states[..i].iter().any(|(s, _)| s == section);
+        if section.is_empty() || *section == "model" || section.contains('/') || clash {
+            return Err(ModelFileError::Corrupt {
+                path: path.into(),
+                detail: format!("cannot save a state section named `{section}`: names must be unique, non-empty, not `model`, and without `/`"),
+            });
+        }
+    }
     for (section, state) in states {
         sections.push(Section {
             name: section.to_string(),
@@ -237,26 +247,49 @@ fn write_file(
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`.
+///
+/// The temporary name is unique within the process (a counter) and the file is created with
+/// `create_new`, so two threads saving the same path never share a temporary file and a planted
+/// file or link at that name is never written through.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
+    static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
+    let io = |source| ModelFileError::Io {
+        path: path.into(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let file_name = path.file_name().ok_or_else(|| ModelFileError::Io {
-        path: path.into(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"),
+    let file_name = path.file_name().ok_or_else(|| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the path names no file",
+        ))
     })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    let (tmp, mut file) = loop {
+        let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}-{n}",
+            file_name.to_string_lossy(),
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => break (tmp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    };
     let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        drop(file);
         std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable where the platform allows opening a directory.
+        // Make the rename itself durable where the platform lets a directory be opened and synced.
         if let Ok(d) = std::fs::File::open(&dir) {
             let _ = d.sync_all();
         }
@@ -264,10 +297,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError>
     })();
     result.map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        ModelFileError::Io {
-            path: path.into(),
-            source,
-        }
+        io(source)
     })
 }
 
@@ -425,6 +455,11 @@ fn read_file(path: &Path, expected_kind: u32) -> Result<Checkpoint, ModelFileErr
         )));
     }
 
+    for (i, entry) in header.tensors.iter().enumerate() {
+        if header.tensors[..i].iter().any(|e| e.name == entry.name) {
+            return Err(corrupt(format!("tensor `{}` appears twice", entry.name)));
+        }
+    }
     let mut tensors = Vec::with_capacity(header.tensors.len());
     let mut offset = PREFIX_LEN + header_len;
     for (entry, shape) in header.tensors.iter().zip(shapes) {
@@ -439,12 +474,13 @@ fn read_file(path: &Path, expected_kind: u32) -> Result<Checkpoint, ModelFileErr
         tensors.push((entry.name.clone(), tensor));
     }
 
+    check_layer_chain(&header.layers).map_err(corrupt)?;
     let mut saved = Sequential::new(0);
     for spec in &header.layers {
-        saved.push(
-            spec.build()
-                .ok_or_else(|| corrupt(format!("invalid layer configuration {spec:?}")))?,
-        );
+        let layer = spec
+            .build()
+            .ok_or_else(|| corrupt(format!("invalid layer configuration {spec:?}")))?;
+        saved.push_as_named(layer);
     }
     let mut by_name: Vec<(String, Tensor)> = Vec::new();
     let mut states: Vec<(String, StateDict)> = header
@@ -501,4 +537,30 @@ fn read_file(path: &Path, expected_kind: u32) -> Result<Checkpoint, ModelFileErr
         model: saved,
         states,
     })
+}
+
+/// Checks that consecutive dense layers fit: each `Linear` takes as many features as the last
+/// one before it gives (layers in between keep the width; `Flatten` forgets it).
+fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
+    let mut width: Option<(usize, &str)> = None;
+    for spec in layers {
+        match spec {
+            LayerSpec::Linear {
+                name,
+                inputs,
+                outputs,
+                ..
+            } => {
+                if let Some((w, previous)) = width {
+                    if w != *inputs {
+                        return Err(format!("layer `{name}` takes {inputs} features but `{previous}` before it gives {w}"));
+                    }
+                }
+                width = Some((*outputs, name));
+            }
+            LayerSpec::Flatten { .. } => width = None,
+            LayerSpec::Activation { .. } | LayerSpec::Dropout { .. } => {}
+        }
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use nnautograd::Var;
 /// let y = Flatten::new().forward(tape.constant(Tensor::zeros(vec![2, 28, 28])), &mut Context::eval());
 /// assert_eq!(y.shape(), vec![2, 784]);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Flatten {
     name: String,
 }
@@ -24,6 +24,12 @@ impl Flatten {
         Flatten {
             name: "flatten".into(),
         }
+    }
+}
+
+impl Default for Flatten {
+    fn default() -> Self {
+        Flatten::new()
     }
 }
 

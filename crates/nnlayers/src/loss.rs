@@ -73,7 +73,8 @@ pub fn mse<'t>(pred: Var<'t>, target: &Tensor, reduction: Reduction) -> Var<'t> 
 }
 
 /// Binary cross-entropy on probabilities: `−(t·ln p + (1 − t)·ln(1 − p))`, with `p` clipped to
-/// `[1e-7, 1 − 1e-7]` as Keras does, so a saturated sigmoid gives a large loss, not infinity.
+/// `[1e-7, 1 − 1e-7]` as Keras's `binary_crossentropy` does (its TensorFlow backend also adds
+/// 1e-7 inside each log; we only clip), so a saturated sigmoid gives a large loss, not infinity.
 /// For raw scores use [`binary_cross_entropy_with_logits`], which is exact for any score.
 #[track_caller]
 pub fn binary_cross_entropy<'t>(probs: Var<'t>, target: &Tensor, reduction: Reduction) -> Var<'t> {
@@ -144,7 +145,7 @@ pub fn softmax_cross_entropy<'t>(
 }
 
 /// Sparse categorical cross-entropy on probabilities `(batch, classes)` against class indices:
-/// `−ln p[label]` per sample, `p` clipped as in [`categorical_cross_entropy`].
+/// `−ln p[label]` per sample, rows renormalised and `p` clipped as in [`categorical_cross_entropy`].
 #[track_caller]
 pub fn sparse_categorical_cross_entropy<'t>(
     probs: Var<'t>,
@@ -154,7 +155,9 @@ pub fn sparse_categorical_cross_entropy<'t>(
     let n = rows("sparse_categorical_cross_entropy", &probs, labels);
     let classes = probs.shape()[1];
     let one_hot = nnautograd::nntensor::one_hot(labels, classes).expect("labels checked above");
-    let picked = (probs * probs.tape().constant(one_hot)).sum_axis(1);
+    // Rows rescaled to sum to 1 first, as in categorical_cross_entropy and Keras.
+    let row_sums = probs.sum_axis(1).reshape(&[n, 1]);
+    let picked = (probs / row_sums * probs.tape().constant(one_hot)).sum_axis(1);
     let terms = -picked
         .clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON)
         .log();

@@ -55,6 +55,11 @@ impl Sequential {
         self.layers.push(layer);
     }
 
+    /// Appends a layer keeping its name as it is (for loading saved models).
+    pub(crate) fn push_as_named(&mut self, layer: Box<dyn Module>) {
+        self.layers.push(layer);
+    }
+
     /// Appends a dense layer with Keras's default init (Glorot-uniform weights, zero bias).
     pub fn linear(mut self, inputs: usize, outputs: usize) -> Self {
         let layer = Linear::new(inputs, outputs, &mut self.rng);

@@ -64,17 +64,24 @@ impl LayerSpec {
         Some(layer)
     }
 
-    /// How many values this layer's parameters hold, computed without allocating them (`None` on overflow).
+    /// How many values this layer's parameters hold, computed without allocating them; `None` if
+    /// a size is beyond what any layer could hold (over 2^31 features) or the count overflows.
     pub fn parameter_count(&self) -> Option<usize> {
+        const MAX_FEATURES: usize = 1 << 31;
         match self {
             LayerSpec::Linear {
                 inputs,
                 outputs,
                 bias,
                 ..
-            } => inputs
-                .checked_mul(*outputs)?
-                .checked_add(if *bias { *outputs } else { 0 }),
+            } => {
+                if *inputs > MAX_FEATURES || *outputs > MAX_FEATURES {
+                    return None;
+                }
+                inputs
+                    .checked_mul(*outputs)?
+                    .checked_add(if *bias { *outputs } else { 0 })
+            }
             _ => Some(0),
         }
     }

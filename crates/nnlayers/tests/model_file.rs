@@ -254,3 +254,100 @@ fn a_missing_file_names_the_path() {
         .to_string();
     assert!(err.contains("/nonexistent/dir/model.nnf"), "{err}");
 }
+
+#[test]
+fn state_section_names_must_be_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = StateDict::default();
+    for bad in ["model", "a/b", ""] {
+        let err =
+            save_checkpoint(dir.path().join("c.nnf"), &model(), &[(bad, &state)]).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot save a state section"),
+            "{bad}: {err}"
+        );
+    }
+    let err = save_checkpoint(
+        dir.path().join("c.nnf"),
+        &model(),
+        &[("opt", &state), ("opt", &state)],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("must be unique"));
+}
+
+#[test]
+fn layers_that_do_not_fit_each_other_are_refused() {
+    // Rewrite linear_1 from (4 → 8) to (3 → 10): 40 values either way, so only the chain check
+    // (linear_2 takes 8 features) can catch it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.nnf");
+    Sequential::new(0)
+        .linear(4, 8)
+        .relu()
+        .linear(8, 3)
+        .save(&path)
+        .unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    let needle: Vec<u8> = [4u64.to_le_bytes(), 8u64.to_le_bytes()].concat();
+    let at = bytes
+        .windows(16)
+        .position(|w| w == needle.as_slice())
+        .unwrap();
+    bytes[at..at + 8].copy_from_slice(&3u64.to_le_bytes());
+    bytes[at + 8..at + 16].copy_from_slice(&10u64.to_le_bytes());
+    let body_end = bytes.len() - 4;
+    let crc = crc32(&bytes[8..body_end]);
+    bytes[body_end..].copy_from_slice(&crc.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let msg = load_err(&path);
+    assert!(
+        msg.contains("layer `linear_2` takes 8 features but `linear_1` before it gives 10"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_layer_named_after_its_kind_loads_back_under_that_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.nnf");
+    let mut layer = Linear::new(2, 2, &mut Rng::seed_from(0));
+    layer.set_name("custom_dense".into());
+    let mut m = Sequential::new(0);
+    m.push(Box::new(layer));
+    m.save(&path).unwrap();
+    assert_eq!(
+        Sequential::load(&path).unwrap().layers()[0].name(),
+        "custom_dense"
+    );
+}
+
+#[test]
+fn concurrent_saves_to_one_path_never_tear_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.nnf");
+    std::thread::scope(|s| {
+        for seed in 0..4 {
+            let path = path.clone();
+            s.spawn(move || {
+                for _ in 0..10 {
+                    Sequential::new(seed).linear(30, 20).save(&path).unwrap();
+                }
+            });
+        }
+    });
+    let loaded = Sequential::load(&path).unwrap();
+    let candidates: Vec<Tensor> = (0..4)
+        .map(|s| {
+            Sequential::new(s).linear(30, 20).parameters()[0]
+                .value()
+                .clone()
+        })
+        .collect();
+    assert!(candidates.contains(loaded.parameters()[0].value()));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left behind"
+    );
+}

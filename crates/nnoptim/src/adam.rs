@@ -1,11 +1,13 @@
 //! Adam and AdamW.
 
-use crate::optimizer::{check_kind, float, kind_code, Slots};
+use crate::optimizer::{check_kind, float, kind_code, slot_index, Slots};
 use crate::{OptimError, Optimizer};
 use nnautograd::nntensor::ndarray::Zip;
 use nnautograd::{Grads, Param, StateDict};
 
-/// Adam (Kingma & Ba, 2015) following **PyTorch's `torch.optim.Adam`/`AdamW`**:
+/// Adam (Kingma & Ba, 2015) following **PyTorch's `torch.optim.Adam`/`AdamW`**, with a step
+/// count `t` per parameter (a parameter first updated late is bias-corrected from its own first
+/// step, as in PyTorch):
 ///
 /// ```text
 /// Adam:  g ← ∇ + weight_decay·p          AdamW: p ← p·(1 − lr·weight_decay), g ← ∇
@@ -14,9 +16,10 @@ use nnautograd::{Grads, Param, StateDict};
 /// p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// ```
 ///
-/// Keras's `Adam` adds ε to `√v` before the bias correction (`p ← p − lr·√(1−β₂ᵗ)/(1−β₁ᵗ)·m/(√v + ε)`),
-/// which is PyTorch's rule with ε scaled by `√(1 − β₂ᵗ)`; its default ε is 1e-7 where PyTorch's
-/// is 1e-8. [`Adam::keras`] sets Keras's defaults and its ε placement.
+/// Keras's `Adam` adds ε to `√v` before the bias correction
+/// (`p ← p − lr·√(1−β₂ᵗ)/(1−β₁ᵗ) · m/(√v + ε)`), which is PyTorch's rule with ε divided by
+/// `√(1 − β₂ᵗ)`; its default ε is 1e-7 where PyTorch's is 1e-8, and its `weight_decay` is
+/// decoupled. [`Adam::keras`] sets Keras's defaults and its ε placement.
 ///
 /// ```
 /// use nnoptim::{Adam, Optimizer};
@@ -45,7 +48,7 @@ pub struct Adam {
     pub decoupled: bool,
     /// ε added before the bias correction, as Keras does.
     pub keras_epsilon: bool,
-    step: u64,
+    steps: Vec<u64>,
     m: Slots,
     v: Slots,
 }
@@ -61,7 +64,7 @@ impl Adam {
             weight_decay: 0.0,
             decoupled: false,
             keras_epsilon: false,
-            step: 0,
+            steps: Vec::new(),
             m: Slots::default(),
             v: Slots::default(),
         }
@@ -112,27 +115,29 @@ impl Adam {
         Adam { eps, ..self }
     }
 
-    /// Updates applied so far.
+    /// Updates applied so far to the parameter most often updated.
     pub fn steps(&self) -> u64 {
-        self.step
+        self.steps.iter().copied().max().unwrap_or(0)
     }
 }
 
 impl Optimizer for Adam {
     fn step(&mut self, params: &mut [&mut Param], grads: &Grads) {
-        self.step += 1;
-        let t = self.step as i32;
         let (b1, b2, eps, wd, lr) = (self.beta1, self.beta2, self.eps, self.weight_decay, self.lr);
-        // Bias corrections in f64, as PyTorch computes them (Python floats).
-        let bc1 = 1.0 - (b1 as f64).powi(t);
-        let bc2_sqrt = (1.0 - (b2 as f64).powi(t)).sqrt();
-        let step_size = (lr as f64 / bc1) as f32;
-        let (bc2_sqrt32, decay) = (bc2_sqrt as f32, 1.0 - lr * wd);
-        let (decoupled, keras_eps) = (self.decoupled, self.keras_epsilon);
+        let (decoupled, keras_eps, decay) = (self.decoupled, self.keras_epsilon, 1.0 - lr * wd);
+        if self.steps.len() < params.len() {
+            self.steps.resize(params.len(), 0);
+        }
         for (i, param) in params.iter_mut().enumerate() {
             let Some(grad) = grads.get(param) else {
                 continue;
             };
+            self.steps[i] = self.steps[i].saturating_add(1);
+            let t = self.steps[i].min(i32::MAX as u64) as i32;
+            // Bias corrections in f64, as PyTorch computes them (Python floats).
+            let bc1 = 1.0 - (b1 as f64).powi(t);
+            let bc2_sqrt = ((1.0 - (b2 as f64).powi(t)).sqrt()) as f32;
+            let step_size = (lr as f64 / bc1) as f32;
             let shape = param.shape().to_vec();
             let mut m = self.m.take(i, &shape);
             let v = self.v.get(i, &shape);
@@ -150,9 +155,9 @@ impl Optimizer for Adam {
                     *m = b1 * *m + (1.0 - b1) * g;
                     *v = b2 * *v + (1.0 - b2) * g * g;
                     let denom = if keras_eps {
-                        (v.sqrt() + eps) / bc2_sqrt32
+                        (v.sqrt() + eps) / bc2_sqrt
                     } else {
-                        v.sqrt() / bc2_sqrt32 + eps
+                        v.sqrt() / bc2_sqrt + eps
                     };
                     *p -= step_size * *m / denom;
                 });
@@ -179,7 +184,9 @@ impl Optimizer for Adam {
     fn state_dict(&self) -> StateDict {
         let mut s = StateDict::default();
         s.set_integer("kind", kind_code(self.name()));
-        s.set_integer("step", self.step);
+        for (i, &t) in self.steps.iter().enumerate() {
+            s.set_integer(&format!("step.{i}"), t);
+        }
         for (name, v) in [
             ("lr", self.lr),
             ("beta1", self.beta1),
@@ -204,15 +211,31 @@ impl Optimizer for Adam {
                 name: n,
             })
         };
-        self.step = int("step")?;
-        self.keras_epsilon = int("keras_epsilon")? != 0;
-        self.lr = float(state, name, "lr")? as f32;
-        self.beta1 = float(state, name, "beta1")? as f32;
-        self.beta2 = float(state, name, "beta2")? as f32;
-        self.eps = float(state, name, "eps")? as f32;
-        self.weight_decay = float(state, name, "weight_decay")? as f32;
-        self.m = Slots::load("exp_avg", state);
-        self.v = Slots::load("exp_avg_sq", state);
+        let mut steps = Vec::new();
+        for (key, t) in &state.integers {
+            let Some(index) = key.strip_prefix("step.") else {
+                continue;
+            };
+            let i = slot_index(index, state.integers.len())
+                .ok_or_else(|| OptimError::BadState(format!("`{key}` has no valid slot index")))?;
+            if steps.len() <= i {
+                steps.resize(i + 1, 0);
+            }
+            steps[i] = *t;
+        }
+        // Parse everything first: on an error the optimizer is left as it was.
+        *self = Adam {
+            lr: float(state, name, "lr")? as f32,
+            beta1: float(state, name, "beta1")? as f32,
+            beta2: float(state, name, "beta2")? as f32,
+            eps: float(state, name, "eps")? as f32,
+            weight_decay: float(state, name, "weight_decay")? as f32,
+            decoupled: self.decoupled,
+            keras_epsilon: int("keras_epsilon")? != 0,
+            steps,
+            m: Slots::load("exp_avg", state)?,
+            v: Slots::load("exp_avg_sq", state)?,
+        };
         Ok(())
     }
 }

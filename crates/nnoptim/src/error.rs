@@ -11,6 +11,9 @@ pub enum OptimError {
         /// The optimizer asked to load it.
         expected: &'static str,
     },
+    /// The state is damaged or does not fit the parameters.
+    #[error("the saved optimizer state is invalid: {0}")]
+    BadState(String),
     /// The state names no optimizer this build knows.
     #[error("the saved state does not name a known optimizer (sgd, rmsprop, adam, adamw)")]
     UnknownOptimizer,

@@ -11,7 +11,7 @@ mod sgd;
 pub use adam::Adam;
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use error::OptimError;
-pub use optimizer::{optimizer_from_state, Optimizer};
+pub use optimizer::{check_state_shapes, optimizer_from_state, Optimizer};
 pub use rmsprop::{RmsProp, RmsPropRule};
 pub use schedule::{CosineAnnealing, ExponentialDecay, Schedule, StepDecay};
 pub use sgd::Sgd;

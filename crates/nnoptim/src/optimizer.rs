@@ -77,24 +77,79 @@ impl Slots {
         }
     }
 
-    /// Loads the `{prefix}.{i}` tensors of `state`.
-    pub(crate) fn load(prefix: &str, state: &StateDict) -> Slots {
+    /// Loads the `{prefix}.{i}` tensors of `state`. Indices must be written canonically and be
+    /// fewer than the state's tensors, so a damaged state cannot ask for a huge buffer list.
+    pub(crate) fn load(prefix: &str, state: &StateDict) -> Result<Slots, OptimError> {
         let mut slots = Slots::default();
         for (name, tensor) in &state.tensors {
-            let Some(i) = name
-                .strip_prefix(prefix)
-                .and_then(|r| r.strip_prefix('.'))
-                .and_then(|i| i.parse::<usize>().ok())
-            else {
+            let Some(index) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
                 continue;
             };
+            let i = slot_index(index, state.tensors.len()).ok_or_else(|| {
+                OptimError::BadState(format!("tensor `{name}` has no valid slot index"))
+            })?;
             if slots.buffers.len() <= i {
                 slots.buffers.resize_with(i + 1, || None);
             }
-            slots.buffers[i] = Some(tensor.clone());
+            if slots.buffers[i].is_some() {
+                return Err(OptimError::BadState(format!(
+                    "tensor `{name}` appears twice"
+                )));
+            }
+            slots.buffers[i] = Some(tensor.as_standard_layout().into_owned());
         }
-        slots
+        Ok(slots)
     }
+}
+
+/// Parses a slot index written as `usize::to_string` would, below `limit`.
+pub(crate) fn slot_index(text: &str, limit: usize) -> Option<usize> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    let i: usize = if canonical {
+        text.parse().ok()?
+    } else {
+        return None;
+    };
+    (i < limit).then_some(i)
+}
+
+/// Checks that every `{prefix}.{i}` tensor of an optimizer state has the shape of parameter
+/// `i` of `params`: call it before training on a state loaded from a file.
+///
+/// ```
+/// use nnoptim::{check_state_shapes, Adam, Optimizer};
+/// use nnautograd::{nntensor::Tensor, Param, Tape};
+/// let mut w = Param::new(Tensor::zeros(vec![3]));
+/// let mut adam = Adam::new(0.1);
+/// let grads = Tape::new().param(&w).sum().backward();
+/// adam.step(&mut [&mut w], &grads);
+/// let state = adam.state_dict();
+/// assert!(check_state_shapes(&state, &[&w]).is_ok());
+/// let other = Param::new(Tensor::zeros(vec![4]));
+/// assert!(check_state_shapes(&state, &[&other]).is_err());
+/// ```
+pub fn check_state_shapes(state: &StateDict, params: &[&Param]) -> Result<(), OptimError> {
+    for (name, tensor) in &state.tensors {
+        let index = name
+            .rsplit_once('.')
+            .and_then(|(_, i)| slot_index(i, params.len()));
+        let Some(i) = index else {
+            return Err(OptimError::BadState(format!(
+                "tensor `{name}` belongs to no parameter of this model ({} parameters)",
+                params.len()
+            )));
+        };
+        if tensor.shape() != params[i].shape() {
+            return Err(OptimError::BadState(format!(
+                "tensor `{name}` has shape {:?} but parameter {i} has shape {:?}",
+                tensor.shape(),
+                params[i].shape()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Reads a float hyperparameter from a saved state.

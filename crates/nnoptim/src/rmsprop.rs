@@ -101,12 +101,18 @@ impl RmsProp {
         RmsProp { centered, ..self }
     }
 
-    /// The same optimizer with an L2 weight decay.
+    /// The same optimizer with an L2 weight decay added to the gradient (PyTorch's
+    /// `weight_decay`; Keras's `weight_decay` is decoupled, applied to the weights directly).
     pub fn with_weight_decay(self, weight_decay: f32) -> Self {
         RmsProp {
             weight_decay,
             ..self
         }
+    }
+
+    /// The same optimizer with ε `eps`.
+    pub fn with_eps(self, eps: f32) -> Self {
+        RmsProp { eps, ..self }
     }
 }
 
@@ -223,20 +229,23 @@ impl Optimizer for RmsProp {
                 name,
             })
         };
-        self.lr = float(state, "rmsprop", "lr")? as f32;
-        self.rho = float(state, "rmsprop", "rho")? as f32;
-        self.eps = float(state, "rmsprop", "eps")? as f32;
-        self.momentum = float(state, "rmsprop", "momentum")? as f32;
-        self.weight_decay = float(state, "rmsprop", "weight_decay")? as f32;
-        self.centered = int("centered")? != 0;
-        self.rule = if int("keras_rule")? != 0 {
-            RmsPropRule::Keras
-        } else {
-            RmsPropRule::PyTorch
+        // Parse everything first: on an error the optimizer is left as it was.
+        *self = RmsProp {
+            lr: float(state, "rmsprop", "lr")? as f32,
+            rho: float(state, "rmsprop", "rho")? as f32,
+            eps: float(state, "rmsprop", "eps")? as f32,
+            momentum: float(state, "rmsprop", "momentum")? as f32,
+            weight_decay: float(state, "rmsprop", "weight_decay")? as f32,
+            centered: int("centered")? != 0,
+            rule: if int("keras_rule")? != 0 {
+                RmsPropRule::Keras
+            } else {
+                RmsPropRule::PyTorch
+            },
+            square_avg: Slots::load("square_avg", state)?,
+            grad_avg: Slots::load("grad_avg", state)?,
+            momentum_buffer: Slots::load("momentum_buffer", state)?,
         };
-        self.square_avg = Slots::load("square_avg", state);
-        self.grad_avg = Slots::load("grad_avg", state);
-        self.momentum_buffer = Slots::load("momentum_buffer", state);
         Ok(())
     }
 }

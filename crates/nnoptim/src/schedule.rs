@@ -31,7 +31,8 @@ impl Schedule for StepDecay {
     }
 }
 
-/// Multiplies the rate by `gamma` every epoch (PyTorch's `ExponentialLR`).
+/// Multiplies the rate by `gamma` every epoch (PyTorch's `ExponentialLR`; Keras's
+/// `ExponentialDecay` of the same name decays per step, by `gamma` every `decay_steps`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExponentialDecay {
     /// Rate at epoch 0.

@@ -64,8 +64,13 @@ impl Sgd {
         }
     }
 
-    /// SGD with Nesterov momentum.
+    /// SGD with Nesterov momentum. Panics if `momentum` is not positive (PyTorch refuses it too).
+    #[track_caller]
     pub fn nesterov(lr: f32, momentum: f32) -> Self {
+        assert!(
+            momentum > 0.0,
+            "Sgd::nesterov: Nesterov momentum needs momentum > 0, got {momentum}"
+        );
         Sgd {
             momentum,
             nesterov: true,
@@ -150,15 +155,19 @@ impl Optimizer for Sgd {
 
     fn load_state_dict(&mut self, state: &StateDict) -> Result<(), OptimError> {
         check_kind(state, "sgd")?;
-        self.lr = float(state, "sgd", "lr")? as f32;
-        self.momentum = float(state, "sgd", "momentum")? as f32;
-        self.dampening = float(state, "sgd", "dampening")? as f32;
-        self.weight_decay = float(state, "sgd", "weight_decay")? as f32;
-        self.nesterov = state.integer("nesterov").ok_or(OptimError::MissingState {
+        let missing = OptimError::MissingState {
             optimizer: "sgd",
             name: "nesterov",
-        })? != 0;
-        self.buffers = Slots::load("momentum_buffer", state);
+        };
+        // Parse everything first: on an error the optimizer is left as it was.
+        *self = Sgd {
+            lr: float(state, "sgd", "lr")? as f32,
+            momentum: float(state, "sgd", "momentum")? as f32,
+            dampening: float(state, "sgd", "dampening")? as f32,
+            weight_decay: float(state, "sgd", "weight_decay")? as f32,
+            nesterov: state.integer("nesterov").ok_or(missing)? != 0,
+            buffers: Slots::load("momentum_buffer", state)?,
+        };
         Ok(())
     }
 }

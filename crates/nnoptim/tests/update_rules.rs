@@ -158,7 +158,8 @@ fn rmsprop_pytorch_and_keras_rules() {
 fn adam_adamw_and_keras_epsilon() {
     let (b1, b2) = (0.9f64, 0.999f64);
     // rule: (lr, eps, weight decay, decoupled, keras epsilon)
-    let rules: [(&str, Adam, f64, f64, f64, bool, bool); 4] = [
+    // ε = 0.5 makes the two ε placements differ by far more than the tolerance.
+    let rules: [(&str, Adam, f64, f64, f64, bool, bool); 6] = [
         ("adam", Adam::new(0.1), 0.1, 1e-8, 0.0, false, false),
         (
             "adam+l2",
@@ -179,6 +180,24 @@ fn adam_adamw_and_keras_epsilon() {
             false,
         ),
         ("adam/keras", Adam::keras(), 1e-3, 1e-7, 0.0, false, true),
+        (
+            "adam/keras eps 0.5",
+            Adam::keras().with_eps(0.5),
+            1e-3,
+            0.5,
+            0.0,
+            false,
+            true,
+        ),
+        (
+            "adam eps 0.5",
+            Adam::new(0.1).with_eps(0.5),
+            0.1,
+            0.5,
+            0.0,
+            false,
+            false,
+        ),
     ];
     for (name, mut opt, lr, eps, wd, decoupled, keras) in rules {
         let (mut p, mut m, mut v, mut want) = (START, [0.0; 3], [0.0; 3], vec![]);
@@ -279,4 +298,128 @@ fn clipping_by_norm_and_value() {
     assert!((clipped - 1.0).abs() < 1e-5, "{clipped}");
     clip_grad_value(&mut grads, 0.1);
     assert!(grads.get(&w).unwrap().iter().all(|x| x.abs() <= 0.1));
+}
+
+#[test]
+fn rmsprop_epsilon_placement_and_weight_decay() {
+    // ε = 0.5 and an L2 weight decay of 0.1: p -= lr·g/√(s + ε) (Keras) vs lr·g/(√s + ε) (PyTorch).
+    for (keras, name) in [(true, "keras"), (false, "pytorch")] {
+        let (lr, rho, eps, wd) = if keras {
+            (1e-3, 0.9, 0.5, 0.1)
+        } else {
+            (0.01, 0.99, 0.5, 0.1)
+        };
+        let (mut p, mut s, mut want) = (START, [0.0; 3], vec![]);
+        for _ in 0..3 {
+            let g = grad(&p);
+            for i in 0..3 {
+                let gi = g[i] + wd * p[i];
+                s[i] = rho * s[i] + (1.0 - rho) * gi * gi;
+                p[i] -= if keras {
+                    lr * gi / (s[i] + eps).sqrt()
+                } else {
+                    lr * gi / (s[i].sqrt() + eps)
+                };
+            }
+            want.push(p);
+        }
+        let base = if keras {
+            RmsProp::keras()
+        } else {
+            RmsProp::new(0.01)
+        };
+        let mut opt = base.with_eps(0.5).with_weight_decay(0.1);
+        assert_matches(name, &run(&mut opt, 3), &want);
+    }
+}
+
+#[test]
+fn sgd_dampening() {
+    // b = g (first step), then b = μb + (1 − d)g; p -= lr·b
+    let (lr, mu, d) = (0.1, 0.9, 0.3);
+    let (mut p, mut b, mut want) = (START, [0.0; 3], vec![]);
+    for t in 0..3 {
+        let g = grad(&p);
+        for i in 0..3 {
+            b[i] = if t == 0 {
+                g[i]
+            } else {
+                mu * b[i] + (1.0 - d) * g[i]
+            };
+            p[i] -= lr * b[i];
+        }
+        want.push(p);
+    }
+    assert_matches(
+        "dampening",
+        &run(&mut Sgd::with_momentum(0.1, 0.9).with_dampening(0.3), 3),
+        &want,
+    );
+}
+
+#[test]
+fn adam_counts_steps_per_parameter() {
+    // A parameter first updated at step 3 gets the bias correction of its own first step:
+    // its first move is lr·sign(g), exactly as if it were the optimizer's first step.
+    let mut early = Param::new(tensor(START));
+    let mut late = Param::new(tensor(START));
+    let mut adam = Adam::new(0.1);
+    for _ in 0..2 {
+        let grads = bowl_grads(&early);
+        adam.step(&mut [&mut early, &mut late], &grads);
+    }
+    let grads = {
+        let tape = Tape::new();
+        ((tape.param(&late) - 10.0).powi(2)).sum().backward()
+    };
+    adam.step(&mut [&mut early, &mut late], &grads);
+    for (got, start) in late.value().iter().zip(START) {
+        assert!(
+            (*got as f64 - (start + 0.1)).abs() < 1e-6,
+            "{got} vs {}",
+            start + 0.1
+        );
+    }
+}
+
+#[test]
+fn hostile_states_are_errors_and_leave_the_optimizer_unchanged() {
+    let mut w = Param::new(tensor(START));
+    let mut adam = Adam::new(0.1);
+    let grads = bowl_grads(&w);
+    adam.step(&mut [&mut w], &grads);
+    let good = adam.state_dict();
+    for bad_name in [
+        "exp_avg.99999999999",
+        "exp_avg.+0",
+        "exp_avg.01",
+        "exp_avg.x",
+    ] {
+        let mut bad = good.clone();
+        bad.tensors
+            .push((bad_name.to_string(), Tensor::zeros(vec![3])));
+        let mut target = Adam::new(0.7);
+        let err = target.load_state_dict(&bad).unwrap_err();
+        assert!(err.to_string().contains("invalid"), "{bad_name}: {err}");
+        assert_eq!(
+            target.lr, 0.7,
+            "a failed load must not change the optimizer"
+        );
+    }
+    let mut dup = good.clone();
+    dup.tensors
+        .push(("exp_avg.0".to_string(), Tensor::zeros(vec![3])));
+    assert!(Adam::new(0.1).load_state_dict(&dup).is_err());
+    let other = Param::new(Tensor::zeros(vec![4]));
+    assert!(check_state_shapes(&good, &[&other])
+        .unwrap_err()
+        .to_string()
+        .contains("shape [3] but parameter 0 has shape [4]"));
+    assert!(check_state_shapes(&good, &[]).is_err());
+}
+
+#[test]
+#[should_panic(expected = "Nesterov momentum needs momentum > 0")]
+fn nesterov_without_momentum_is_refused() {
+    let _ = Sgd::nesterov(0.1, 0.0);
 }

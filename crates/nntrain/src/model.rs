@@ -526,6 +526,12 @@ impl Model {
                 source,
             }
         })?;
+        nnoptim::check_state_shapes(optimizer_state, &checkpoint.model.parameters()).map_err(
+            |source| TrainError::Optimizer {
+                path: path.into(),
+                source,
+            },
+        )?;
         let trainer = TrainerState::from_state(path, trainer_state)?;
         let mut model = Model::new(checkpoint.model);
         model.compiled = Some(Compiled {

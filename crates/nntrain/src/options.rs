@@ -30,7 +30,7 @@ pub struct FitOptions<'a> {
     pub validation_data: Option<&'a Dataset>,
     /// Fraction of the training data, taken from its end before shuffling, to validate on
     /// instead (Keras's `validation_split`); ignored when `validation_data` is given.
-    pub validation_split: f32,
+    pub validation_split: f64,
     /// What to print.
     pub verbosity: Verbosity,
     /// Called after each batch and epoch; can stop training.
