@@ -106,6 +106,24 @@ pub enum DataError {
         /// The names tried.
         tried: String,
     },
+    /// A download failed (cargo feature `download`).
+    #[error("could not download {url}: {reason}. Check the network, try another mirror, or put the MNIST files in the data directory yourself")]
+    Download {
+        /// What was fetched.
+        url: String,
+        /// Why it failed.
+        reason: String,
+    },
+    /// A downloaded file is not the expected file (cargo feature `download`).
+    #[error("{url}: checksum mismatch (SHA-256 of the content {actual}, expected {expected}); the download was corrupted or the mirror serves another file. Nothing was saved")]
+    Checksum {
+        /// What was fetched.
+        url: String,
+        /// The expected SHA-256.
+        expected: String,
+        /// The SHA-256 found.
+        actual: String,
+    },
     /// Images and labels disagree in count.
     #[error("{images} holds {image_count} images but {labels} holds {label_count} labels; they must be the same set")]
     CountMismatch {

@@ -413,12 +413,10 @@ pub fn encode_idx(array: &IdxArray) -> Vec<u8> {
     out
 }
 
-/// Writes an IDX file, gzip-compressed if the name ends in `.gz`, atomically: to a temporary
-/// file unique to this call (created with `create_new`), synced, then renamed over `path`.
-/// Panics if the array cannot be an IDX file (see [`encode_idx`]).
+/// Writes an IDX file, gzip-compressed if the name ends in `.gz`, atomically (see
+/// [`write_atomically`]). Panics if the array cannot be an IDX file (see [`encode_idx`]).
 #[track_caller]
 pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataError> {
-    static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
     let path = path.as_ref();
     let raw = encode_idx(array);
     let io = |source| DataError::Io {
@@ -434,6 +432,17 @@ pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataErr
         gz.finish().map_err(io)?
     } else {
         raw
+    };
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file unique to this call (created with `create_new`) beside
+/// `path`, syncs it, then renames it over `path`: a crash leaves the old file or the new one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
+    let io = |source| DataError::Io {
+        path: path.into(),
+        source,
     };
     let name = path
         .file_name()
@@ -456,7 +465,7 @@ pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataErr
         }
     };
     let result = (|| {
-        file.write_all(&bytes)?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&tmp, path)?;

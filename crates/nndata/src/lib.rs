@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod dataset;
+#[cfg(feature = "download")]
+pub mod download;
 mod error;
 mod idx;
 pub mod mnist;

@@ -23,6 +23,7 @@ pub mod prelude {
     pub use nnautograd::{gradcheck, Grads, Param, ParamId, Tape, Var};
     pub use nndata::{Batch, Dataset};
     pub use nnlayers::{Context, Linear, Module, Reduction, Sequential};
+    pub use nnoptim::Schedule;
     pub use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
     pub use nntensor::{Init, Rng, Tensor};
     pub use nntrain::{

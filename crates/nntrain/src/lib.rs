@@ -9,6 +9,7 @@ mod loss;
 mod metric;
 mod model;
 mod options;
+mod plot;
 mod progress;
 
 pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
@@ -18,3 +19,4 @@ pub use loss::{Loss, TargetKind};
 pub use metric::Metric;
 pub use model::{Evaluation, Model};
 pub use options::{FitOptions, Verbosity};
+pub use plot::plot_decision_boundary;

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""Runs every example (release build) and checks the JSON object on its last line against the
+thresholds the tutorials set. Prints one line per check and a closing 'N passed, N failed'."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+out_dir = tempfile.mkdtemp(prefix="nnfacade-examples-")
+plots = {name: os.path.join(out_dir, name + ".svg") for name in ["perceptron", "xor", "mnist"]}
+
+# (example, arguments, [(description, predicate on the JSON object)])
+CHECKS = [
+    ("is_fifteen", [], [("100 % training accuracy", lambda r: r["train_accuracy"] == 1.0),
+                        ("boundary between 15 and 16", lambda r: 15 < r["boundary"] < 16)]),
+    ("perceptron", [plots["perceptron"]], [("train accuracy >= 95 %", lambda r: r["train_accuracy"] >= 0.95),
+                                           ("test accuracy >= 95 %", lambda r: r["test_accuracy"] >= 0.95)]),
+    ("linear_regression", [], [("|w - 2| < 0.01", lambda r: abs(r["w"] - 2) < 0.01),
+                               ("|b - 1| < 0.02", lambda r: abs(r["b"] - 1) < 0.02)]),
+    ("xor", [plots["xor"]], [("100 % accuracy", lambda r: r["accuracy"] == 1.0)]),
+    ("mnist_mlp", ["--quiet", "--plot", plots["mnist"], "--save", os.path.join(out_dir, "mnist.nnf")],
+     [("test accuracy >= 95.0 %", lambda r: r["test_accuracy"] >= 0.95),
+      ("5 epochs, seed 42", lambda r: r["epochs"] == 5 and r["seed"] == 42),
+      ("test loss and seconds per epoch reported", lambda r: r["test_loss"] > 0 and r["seconds_per_epoch"] > 0)]),
+    ("mnist_manual", [], [("test accuracy >= 95.0 %", lambda r: r["test_accuracy"] >= 0.95)]),
+]
+
+passed = failed = 0
+for example, args, checks in CHECKS:
+    command = ["cargo", "run", "--quiet", "--release", "--features", "download", "--example", example, "--"] + args
+    run = subprocess.run(command, capture_output=True, text=True)
+    lines = run.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if run.returncode == 0 and lines else None
+    except json.JSONDecodeError:
+        result = None
+    if result is None:
+        failed += 1
+        print(f"FAIL {example}: exit {run.returncode}, no JSON last line\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+        continue
+    print(f"{example}: {lines[-1]}")
+    for description, ok in checks:
+        if ok(result):
+            passed += 1
+            print(f"  ok   {description}")
+        else:
+            failed += 1
+            print(f"  FAIL {description}")
+
+for name, path in plots.items():
+    ok = os.path.exists(path) and open(path).read(200).startswith("<svg")
+    passed += ok
+    failed += not ok
+    print(f"{'ok  ' if ok else 'FAIL'} {name} plot written as SVG ({path})")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
