@@ -77,9 +77,7 @@ fn parse_args() -> Result<Args, String> {
             "--save" => args.save = Some(value),
             "--plot" => args.plot = Some(value),
             "--mirror" => args.mirror = Some(value),
-            other => return Err(format!(
-                "unknown option {other} (see the doc comment at the top of examples/mnist_mlp.rs)"
-            )),
+            other => return Err(format!("unknown option {other}: see examples/mnist_mlp.rs")),
         }
     }
     Ok(args)
