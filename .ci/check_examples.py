@@ -48,6 +48,20 @@ for example, args, checks in CHECKS:
             failed += 1
             print(f"  FAIL {description}")
 
+# Determinism: the same seed gives bit-identical weights whatever the number of threads.
+saved = {}
+for threads in ["1", "2", "4"]:
+    path = os.path.join(out_dir, f"threads{threads}.nnf")
+    env = dict(os.environ, RAYON_NUM_THREADS=threads)
+    command = ["cargo", "run", "--quiet", "--release", "--features", "download", "--example", "mnist_mlp", "--",
+               "--epochs", "1", "--quiet", "--save", path]
+    run = subprocess.run(command, capture_output=True, text=True, env=env)
+    saved[threads] = open(path, "rb").read() if run.returncode == 0 and os.path.exists(path) else None
+same = saved["1"] is not None and saved["1"] == saved["2"] == saved["4"]
+passed += same
+failed += not same
+print(f"{'ok  ' if same else 'FAIL'} mnist_mlp, 1 epoch, seed 42: bit-identical weights with RAYON_NUM_THREADS = 1, 2, 4")
+
 for name, path in plots.items():
     ok = os.path.exists(path) and open(path).read(200).startswith("<svg")
     passed += ok

@@ -158,6 +158,28 @@ impl IdxArray {
     }
 }
 
+/// Decodes an IDX array held in memory, raw or gzip-compressed (recognised by its content);
+/// errors name the source as `<memory>`. The same checks as [`read_idx`] apply.
+///
+/// ```
+/// use nndata::{decode_idx, encode_idx, IdxArray, IdxData};
+/// let array = IdxArray { dims: vec![2], data: IdxData::I16(vec![-3, 7]) };
+/// assert_eq!(decode_idx(&encode_idx(&array)).unwrap(), array);
+/// assert!(decode_idx(b"not idx").is_err());
+/// ```
+pub fn decode_idx(bytes: &[u8]) -> Result<IdxArray, DataError> {
+    let path = Path::new("<memory>");
+    if bytes.is_empty() {
+        return Err(DataError::Empty { path: path.into() });
+    }
+    let len = bytes.len() as u64;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        read_stream(path, MultiGzDecoder::new(bytes), None, Some(len))
+    } else {
+        read_stream(path, bytes, Some(len), None)
+    }
+}
+
 /// Reads an IDX file, raw or gzip-compressed (recognised by its content, not its name).
 pub fn read_idx(path: impl AsRef<Path>) -> Result<IdxArray, DataError> {
     let path = path.as_ref();
@@ -413,8 +435,9 @@ pub fn encode_idx(array: &IdxArray) -> Vec<u8> {
     out
 }
 
-/// Writes an IDX file, gzip-compressed if the name ends in `.gz`, atomically (see
-/// [`write_atomically`]). Panics if the array cannot be an IDX file (see [`encode_idx`]).
+/// Writes an IDX file, gzip-compressed if the name ends in `.gz`, atomically: to a temporary
+/// file unique to the call, synced, then renamed over `path`. Panics if the array cannot be an
+/// IDX file (see [`encode_idx`]).
 #[track_caller]
 pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataError> {
     let path = path.as_ref();

@@ -11,5 +11,5 @@ pub mod synthetic;
 
 pub use dataset::{Batch, Batches, Dataset};
 pub use error::DataError;
-pub use idx::{encode_idx, read_idx, write_idx, IdxArray, IdxData, IdxType};
+pub use idx::{decode_idx, encode_idx, read_idx, write_idx, IdxArray, IdxData, IdxType};
 pub use scale::{MinMaxScaler, Standardizer};

@@ -104,6 +104,12 @@ impl Sequential {
         read_file(path.as_ref(), KIND_MODEL).map(|c| c.model)
     }
 
+    /// Decodes a model file held in memory (the bytes [`Sequential::save`] writes), with every
+    /// check [`Sequential::load`] makes; errors name the source as `<memory>`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Sequential, ModelFileError> {
+        decode(bytes, Path::new("<memory>"), KIND_MODEL).map(|c| c.model)
+    }
+
     /// Loads the weights of a saved model into this one, which must have the same parameters
     /// (names and shapes); on any error this model is left unchanged.
     pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
@@ -120,6 +126,11 @@ pub fn save_checkpoint(
     states: &[(&str, &StateDict)],
 ) -> Result<(), ModelFileError> {
     write_file(path.as_ref(), KIND_CHECKPOINT, model, states)
+}
+
+/// Decodes a checkpoint held in memory, with every check [`load_checkpoint`] makes.
+pub fn checkpoint_from_bytes(bytes: &[u8]) -> Result<Checkpoint, ModelFileError> {
+    decode(bytes, Path::new("<memory>"), KIND_CHECKPOINT)
 }
 
 /// Loads a checkpoint written by [`save_checkpoint`].
@@ -311,6 +322,11 @@ fn kind_name(kind: u32) -> &'static str {
 
 fn read_file(path: &Path, expected_kind: u32) -> Result<Checkpoint, ModelFileError> {
     let bytes = std::fs::read(path).map_err(io_error(path))?;
+    decode(&bytes, path, expected_kind)
+}
+
+/// Decodes a model (or checkpoint) file held in memory; `path` only names it in errors.
+fn decode(bytes: &[u8], path: &Path, expected_kind: u32) -> Result<Checkpoint, ModelFileError> {
     let corrupt = |detail: String| ModelFileError::Corrupt {
         path: path.into(),
         detail,

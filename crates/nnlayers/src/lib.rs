@@ -15,7 +15,10 @@ mod spec;
 pub use activation::{Activation, ActivationFn};
 pub use dropout::Dropout;
 pub use error::{shape_text, ModelFileError, ShapeError};
-pub use file::{load_checkpoint, save_checkpoint, write_atomically, Checkpoint, FORMAT_VERSION};
+pub use file::{
+    checkpoint_from_bytes, load_checkpoint, save_checkpoint, write_atomically, Checkpoint,
+    FORMAT_VERSION,
+};
 pub use flatten::Flatten;
 pub use linear::Linear;
 pub use loss::{
