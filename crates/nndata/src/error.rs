@@ -60,6 +60,14 @@ pub enum DataError {
         /// The element type.
         type_name: &'static str,
     },
+    /// A header whose dimensions multiply to more bytes than any file could hold.
+    #[error("{path}: the header's dimensions {dims:?} describe more data than any file can hold; the file is damaged or not IDX")]
+    OversizedHeader {
+        /// The file.
+        path: PathBuf,
+        /// The dimensions read.
+        dims: Vec<u32>,
+    },
     /// A gzip file whose header describes more data than any gzip file of its size can hold.
     #[error("{path}: the header describes {expected} bytes of data, more than a {compressed}-byte gzip file can hold; the file is damaged")]
     ImpossibleSize {

@@ -297,9 +297,11 @@ fn read_stream(
             dims,
         });
     }
-    // u32 dimensions: at most 255 of them, so the product fits u128 without overflow checks.
-    let count: u128 = dims.iter().map(|&d| d as u128).product();
-    let expected = count * element.size() as u128;
+    // Up to 255 dimensions of up to 2^32 each: the product can overflow any integer, so check it.
+    let expected = dims
+        .iter()
+        .try_fold(element.size() as u128, |acc, &d| acc.checked_mul(d as u128))
+        .ok_or_else(|| DataError::OversizedHeader { path: path.into(), dims: dims.clone() })?;
     let header_len = 4 + 4 * ndims as u64;
     let truncated = |actual: u64| DataError::Truncated {
         path: path.into(),

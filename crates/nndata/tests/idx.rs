@@ -206,3 +206,15 @@ fn arrays_that_cannot_be_idx_files_are_refused_when_written() {
         data: IdxData::U8(vec![]),
     });
 }
+
+#[test]
+fn dimensions_whose_product_overflows_any_integer() {
+    // Found by the `idx` fuzz target: 255 dimensions of 2^32 − 1 each.
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0, 0, 0x0d, 255];
+    for _ in 0..255 {
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+    }
+    assert!(err(&write(dir.path(), "x", &bytes)).contains("describe more data than any file can hold"));
+    assert!(err(&write(dir.path(), "x.gz", &gzip(&bytes))).contains("describe more data than any file can hold"));
+}
