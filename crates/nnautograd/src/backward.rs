@@ -304,7 +304,7 @@ fn backward_node(
                 accumulate(slots, w, nt::matmul_2d(x2.t(), g2).into_dyn());
             }
             if let Some(b) = b.filter(|&b| needs(b)) {
-                accumulate(slots, b, g2.sum_axis(Axis(0)).into_dyn());
+                accumulate(slots, b, nt::sum_rows(g2).into_dyn());
             }
             if needs(x) {
                 accumulate(slots, x, nt::matmul_2d(g2, w2.t()).into_dyn());

@@ -301,7 +301,10 @@ fn read_stream(
     let expected = dims
         .iter()
         .try_fold(element.size() as u128, |acc, &d| acc.checked_mul(d as u128))
-        .ok_or_else(|| DataError::OversizedHeader { path: path.into(), dims: dims.clone() })?;
+        .ok_or_else(|| DataError::OversizedHeader {
+            path: path.into(),
+            dims: dims.clone(),
+        })?;
     let header_len = 4 + 4 * ndims as u64;
     let truncated = |actual: u64| DataError::Truncated {
         path: path.into(),

@@ -26,6 +26,27 @@ fn shuffled_batches_cover_every_sample_once_and_keep_rows_together() {
 }
 
 #[test]
+fn shuffling_differs_across_epochs_as_fit_seeds_it() {
+    // `fit` draws a new shuffle seed each epoch; different seeds give different orders.
+    let data = numbered(200);
+    let orders: Vec<Vec<f32>> = (0..5u64)
+        .map(|epoch| {
+            data.batches(32, Some(epoch), false)
+                .flat_map(|b| b.y.into_iter())
+                .collect()
+        })
+        .collect();
+    for i in 0..orders.len() {
+        for j in i + 1..orders.len() {
+            assert_ne!(
+                orders[i], orders[j],
+                "epochs {i} and {j} visited the samples in the same order"
+            );
+        }
+    }
+}
+
+#[test]
 fn same_seed_same_order_other_seed_other_order() {
     let data = numbered(50);
     let order = |seed| {

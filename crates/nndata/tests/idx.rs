@@ -215,6 +215,9 @@ fn dimensions_whose_product_overflows_any_integer() {
     for _ in 0..255 {
         bytes.extend_from_slice(&u32::MAX.to_be_bytes());
     }
-    assert!(err(&write(dir.path(), "x", &bytes)).contains("describe more data than any file can hold"));
-    assert!(err(&write(dir.path(), "x.gz", &gzip(&bytes))).contains("describe more data than any file can hold"));
+    assert!(
+        err(&write(dir.path(), "x", &bytes)).contains("describe more data than any file can hold")
+    );
+    assert!(err(&write(dir.path(), "x.gz", &gzip(&bytes)))
+        .contains("describe more data than any file can hold"));
 }

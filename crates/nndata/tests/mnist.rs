@@ -126,4 +126,13 @@ fn real_mnist_when_available() {
     let counts = (0..10).map(|c| m.train.targets().iter().filter(|&&l| l == c as f32).count());
     assert_eq!(counts.sum::<usize>(), 60000);
     assert!(m.train.inputs().iter().all(|&p| (0.0..=1.0).contains(&p)));
+    // Pixel sums (in 0..255 units) of known images, computed from the raw files with Python:
+    // sum(gzip.open(f).read()[16 + 784·i : 16 + 784·(i+1)]).
+    let pixel_sum = |x: &nntensor::Tensor, row: usize| -> f64 {
+        (0..784).map(|j| (x[[row, j]] * 255.0).round() as f64).sum()
+    };
+    assert_eq!(pixel_sum(m.train.inputs(), 0), 27525.0);
+    assert_eq!(pixel_sum(m.train.inputs(), 1), 31095.0);
+    assert_eq!(pixel_sum(m.test.inputs(), 0), 18454.0);
+    assert_eq!(pixel_sum(m.test.inputs(), 1), 28850.0);
 }

@@ -99,8 +99,8 @@ pub fn unbroadcast(grad: Tensor, shape: &[usize]) -> Tensor {
     }
     let extra = grad.ndim() - shape.len();
     let mut out = grad;
-    for _ in 0..extra {
-        out = out.sum_axis(Axis(0));
+    if extra > 0 {
+        out = sum_leading_axes(out, extra);
     }
     for (axis, &size) in shape.iter().enumerate() {
         if size == 1 && out.shape()[axis] != 1 {
@@ -108,6 +108,20 @@ pub fn unbroadcast(grad: Tensor, shape: &[usize]) -> Tensor {
         }
     }
     out
+}
+
+/// Sums away the first `count` axes: as one row-sum over a `(leading, rest)` view when `t` is
+/// row-major (contiguous, vectorised), axis by axis otherwise.
+fn sum_leading_axes(t: Tensor, count: usize) -> Tensor {
+    let rest: Vec<usize> = t.shape()[count..].to_vec();
+    let leading: usize = t.shape()[..count].iter().product();
+    let width: usize = rest.iter().product();
+    match t.view().into_shape_with_order((leading, width)) {
+        Ok(rows) => crate::sum_rows(rows)
+            .into_shape_with_order(IxDyn(&rest))
+            .expect("same length"),
+        Err(_) => (0..count).fold(t, |acc, _| acc.sum_axis(Axis(0))),
+    }
 }
 
 #[cfg(test)]

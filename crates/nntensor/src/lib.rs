@@ -21,7 +21,9 @@ pub use layout::{
 };
 pub use matmul::{batched_matmul, gemm, matmul, matmul_2d, PARALLEL_MIN_MACS};
 pub use ndarray;
-pub use reduce::{argmax_axis, max_all, max_axis, mean_all, mean_axis, sum_all, sum_axis};
+pub use reduce::{
+    argmax_axis, max_all, max_axis, mean_all, mean_axis, sum_all, sum_axis, sum_rows,
+};
 pub use rng::Rng;
 pub use softmax::{log_softmax, softmax};
 pub use unary::{

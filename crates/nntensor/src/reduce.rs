@@ -46,6 +46,21 @@ pub fn sum_axis(t: &Tensor, axis: usize) -> Tensor {
     t.sum_axis(Axis(axis))
 }
 
+/// Sums the rows of a 2-D view into one row: `out[j] = Σᵢ t[i, j]`, adding whole rows in order
+/// (vectorised over `j`). The bias gradient of a dense layer is this sum.
+///
+/// ```
+/// let t = ndarray::array![[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]];
+/// assert_eq!(nntensor::sum_rows(t.view()).to_vec(), vec![9.0, 12.0]);
+/// ```
+pub fn sum_rows(t: ndarray::ArrayView2<'_, f32>) -> ndarray::Array1<f32> {
+    let mut acc = ndarray::Array1::zeros(t.ncols());
+    for row in t.rows() {
+        acc += &row;
+    }
+    acc
+}
+
 /// Means over `axis`, removing it.
 #[track_caller]
 pub fn mean_axis(t: &Tensor, axis: usize) -> Tensor {
