@@ -25,7 +25,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let plot = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "perceptron_boundary.svg".into());
-    // Separable setting: class centres 6 standard deviations apart along the diagonal.
+    // Separable setting: class centres at (−3, −3) and (3, 3), each coordinate with std 1.
     let animals = synthetic::two_classes(200, 6.0, 7);
     let (train, test) = animals.split(0.25, 1)?;
     let mut model = Model::new(Sequential::new(3).linear(2, 1).sigmoid());

@@ -78,8 +78,9 @@ pub fn line(w: f32, b: f32, count: usize, x_period: usize, noise: f32, seed: u64
 
 /// "Cats and mice": two Gaussian clouds in 2-D (standardised height and weight), `n` animals
 /// of each kind, interleaved. Mice (target 0) are centred at `(−s/2, −s/2)`, cats (target 1) at
-/// `(s/2, s/2)`, each coordinate with standard deviation 1, where `s = separation`: from about
-/// 6 up the classes are separable in practice, below 2 they overlap heavily.
+/// `(s/2, s/2)`, each coordinate with standard deviation 1, where `s = separation` (so the
+/// centres are `s·√2` apart): from about 6 up the classes are separable in practice, below 2
+/// they overlap heavily.
 pub fn two_classes(n: usize, separation: f32, seed: u64) -> Dataset {
     let mut rng = Rng::seed_from(seed);
     let half = separation / 2.0;

@@ -62,6 +62,20 @@ pub trait Callback {
     fn on_train_end(&mut self, _network: &mut Sequential) {}
 }
 
+/// A borrowed callback works too, so its state can be read after `fit`
+/// (e.g. `EarlyStopping::best_epoch`): pass `Box::new(&mut early_stopping)`.
+impl<C: Callback + ?Sized> Callback for &mut C {
+    fn on_batch_end(&mut self, epoch: usize, step: usize, loss: f32) -> Control {
+        (**self).on_batch_end(epoch, step, loss)
+    }
+    fn on_epoch_end(&mut self, end: &mut EpochEnd<'_>) -> Result<Control, TrainError> {
+        (**self).on_epoch_end(end)
+    }
+    fn on_train_end(&mut self, network: &mut Sequential) {
+        (**self).on_train_end(network)
+    }
+}
+
 /// A callback from a closure run at each epoch's end (Keras's `LambdaCallback`).
 ///
 /// ```
@@ -139,6 +153,8 @@ impl Callback for EarlyStopping {
             )));
         };
         let improved = match self.best {
+            // A NaN or infinite value is never an improvement, and never the best.
+            _ if !value.is_finite() => false,
             None => true,
             Some(best) if self.maximize => value > best + self.min_delta,
             Some(best) => value < best - self.min_delta,

@@ -93,10 +93,16 @@ impl Metric {
                 (hits as f64, labels.len())
             }
             Metric::BinaryAccuracy => {
+                // Outputs are scores, not probabilities, when the loss is on logits: threshold at 0.
+                let threshold = if loss == Loss::BinaryCrossEntropyWithLogits {
+                    0.0
+                } else {
+                    0.5
+                };
                 let hits = probs
                     .iter()
                     .zip(targets.iter())
-                    .filter(|(&p, &t)| (p > 0.5) == (t > 0.5))
+                    .filter(|(&p, &t)| (p > threshold) == (t > 0.5))
                     .count();
                 (hits as f64, probs.len())
             }

@@ -143,6 +143,40 @@ impl Model {
         self.compiled.as_ref().map(|c| c.optimizer.as_ref())
     }
 
+    /// The loss set by `compile`.
+    pub fn loss(&self) -> Option<Loss> {
+        self.compiled.as_ref().map(|c| c.loss)
+    }
+
+    /// A warning when the final layer and the loss disagree about probabilities vs scores.
+    fn activation_warning(&self, loss: Loss) -> Option<String> {
+        let last = self.network.layers().last().and_then(|l| match l.spec() {
+            Some(nnlayers::LayerSpec::Activation { function, .. }) => Some(function),
+            _ => None,
+        });
+        let ends_in_probabilities =
+            matches!(last, Some(ActivationFn::Softmax | ActivationFn::Sigmoid));
+        let on_logits = matches!(
+            loss,
+            Loss::BinaryCrossEntropyWithLogits
+                | Loss::SoftmaxCrossEntropy
+                | Loss::SparseSoftmaxCrossEntropy
+        );
+        let on_probabilities = matches!(
+            loss,
+            Loss::BinaryCrossEntropy
+                | Loss::CategoricalCrossEntropy
+                | Loss::SparseCategoricalCrossEntropy
+        );
+        if ends_in_probabilities && on_logits {
+            Some(format!("warning: the model ends in a softmax/sigmoid but {} expects raw scores (logits): remove the final activation, or use the loss on probabilities", loss.name()))
+        } else if !ends_in_probabilities && on_probabilities {
+            Some(format!("warning: {} expects probabilities but the model does not end in a softmax/sigmoid: add one, or use the loss on logits", loss.name()))
+        } else {
+            None
+        }
+    }
+
     /// Epochs trained so far (a resumed model continues from here).
     pub fn epochs_done(&self) -> usize {
         self.epochs_done
@@ -235,6 +269,14 @@ impl Model {
                 "batch_size must be at least 1".into(),
             ));
         }
+        if options.epochs <= self.epochs_done {
+            return Err(TrainError::InvalidOption(format!(
+                "epochs = {} but this model has already trained {} epochs: `epochs` is the total to reach \
+                 (as Keras's `epochs` with `initial_epoch`), so ask for more than {}",
+                options.epochs, self.epochs_done, self.epochs_done
+            )));
+        }
+        check_metrics(loss, &metrics)?;
         if !(0.0..1.0).contains(&options.validation_split) {
             return Err(TrainError::InvalidOption(format!(
                 "validation_split must be in [0, 1), got {}",
@@ -253,6 +295,11 @@ impl Model {
         if train.is_empty() {
             return Err(TrainError::InvalidOption(
                 "the training set is empty".into(),
+            ));
+        }
+        if validation.is_some_and(|v| v.is_empty()) {
+            return Err(TrainError::InvalidOption(
+                "the validation set is empty (validation_data has no rows, or validation_split leaves none)".into(),
             ));
         }
         let reshaped = self.check_dataset(loss, train, "training inputs", "training targets")?;
@@ -281,6 +328,7 @@ impl Model {
         history
             .warnings
             .extend(check::pixel_warning(train.inputs()));
+        history.warnings.extend(self.activation_warning(loss));
         if options.verbosity != Verbosity::Silent {
             for w in &history.warnings {
                 eprintln!("{w}");
@@ -315,6 +363,10 @@ impl Model {
                 let value = loss_var.item();
                 if !value.is_finite() && options.stop_on_non_finite_loss {
                     self.tape.reset();
+                    // Callbacks still end (early stopping restores its best weights).
+                    for callback in &mut options.callbacks {
+                        callback.on_train_end(&mut self.network);
+                    }
                     return Err(TrainError::NonFiniteLoss {
                         epoch: epoch + 1,
                         step: step + 1,
@@ -356,12 +408,15 @@ impl Model {
                         .map(|(n, v)| (format!("val_{n}"), v)),
                 );
             }
-            self.epochs_done = epoch + 1;
+            // An epoch cut short by a batch callback is not done: resuming repeats it.
+            if history.stopped_early.is_none() {
+                self.epochs_done = epoch + 1;
+            }
             history.push(epoch + 1, &logs, started.elapsed().as_secs_f64());
             progress.end_epoch(&logs);
             let compiled = self.compiled.as_ref().expect("checked above");
             let trainer = TrainerState {
-                epochs_done: epoch + 1,
+                epochs_done: self.epochs_done,
                 loss,
                 metrics: metrics.clone(),
             };
@@ -393,6 +448,12 @@ impl Model {
     /// The loss and metrics on `data`, computed without gradients and without dropout.
     pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation, TrainError> {
         let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
+        if data.is_empty() {
+            return Err(TrainError::InvalidOption(
+                "the evaluation set is empty".into(),
+            ));
+        }
+        check_metrics(compiled.loss, &compiled.metrics)?;
         let reshaped = self.check_dataset(
             compiled.loss,
             data,
@@ -453,7 +514,10 @@ impl Model {
     /// The model's outputs for inputs `x` (probabilities where it ends in softmax or sigmoid),
     /// computed in batches without gradients or dropout.
     pub fn predict(&self, x: &Tensor) -> Result<Tensor, TrainError> {
-        check::inputs(&self.network, "inputs to predict", x)?;
+        let output = check::inputs(&self.network, "inputs to predict", x)?;
+        if x.shape()[0] == 0 {
+            return Ok(Tensor::zeros([&[0][..], &output].concat()));
+        }
         check::finite("inputs to predict", x)?;
         let tape = Tape::new();
         let mut ctx = Context::eval();
@@ -504,7 +568,9 @@ impl Model {
     }
 
     /// A compiled model from a checkpoint, ready to `fit` on: training continues from the next
-    /// epoch with the same options (and seed) and reproduces the uninterrupted run exactly.
+    /// epoch. With the same options (and seed) it reproduces the uninterrupted run exactly, for
+    /// checkpoints written at the end of an epoch; callbacks that keep state (early stopping's
+    /// patience counter) start afresh.
     pub fn resume(path: impl AsRef<Path>) -> Result<Model, TrainError> {
         let path = path.as_ref();
         let checkpoint = nnlayers::load_checkpoint(path)?;
@@ -542,6 +608,31 @@ impl Model {
         model.epochs_done = trainer.epochs_done;
         Ok(model)
     }
+}
+
+/// Refuses metrics that cannot be computed from the targets this loss reads.
+fn check_metrics(loss: Loss, metrics: &[Metric]) -> Result<(), TrainError> {
+    use crate::loss::TargetKind::{ClassIndices, OneHot, SameAsOutput};
+    for &m in metrics {
+        let fits = match m.resolve(loss) {
+            Metric::SparseCategoricalAccuracy => loss.target_kind() == ClassIndices,
+            Metric::CategoricalAccuracy => loss.target_kind() == OneHot,
+            Metric::BinaryAccuracy => loss.target_kind() == SameAsOutput,
+            Metric::MeanSquaredError | Metric::MeanAbsoluteError => {
+                loss.target_kind() != ClassIndices
+            }
+            Metric::Accuracy => true,
+        };
+        if !fits {
+            return Err(TrainError::InvalidOption(format!(
+                "metric `{}` cannot be computed with {} (its targets are {:?}); Metric::Accuracy picks the kind that fits",
+                m.name(),
+                loss.name(),
+                loss.target_kind()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn epoch_logs(loss: &Running, metrics: &[Metric], running: &[Running]) -> Vec<(String, f64)> {

@@ -146,7 +146,12 @@ pub fn plot_decision_boundary(
     let class_of = |row: usize| -> usize {
         let scores = predicted.index_axis(nnautograd::nntensor::ndarray::Axis(0), row);
         if scores.len() == 1 {
-            (scores[0] > 0.5) as usize
+            let threshold = if model.loss() == Some(crate::Loss::BinaryCrossEntropyWithLogits) {
+                0.0
+            } else {
+                0.5
+            };
+            (scores[0] > threshold) as usize
         } else {
             scores
                 .iter()

@@ -163,3 +163,117 @@ fn summary_is_the_keras_table() {
     let flat = Model::new(Sequential::new(0).flatten().linear(784, 10)).with_input_shape(&[28, 28]);
     assert!(flat.summary().unwrap().contains("(None, 784)"));
 }
+
+#[test]
+fn nan_is_refused_by_evaluate_and_predict_too() {
+    let model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
+    let mut x = Tensor::zeros(vec![8, 784]);
+    x[[5, 3]] = f32::INFINITY;
+    let err = model
+        .evaluate(&Dataset::new(x.clone(), labels(8)).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("contain inf at row 5 (column 3)"), "{err}");
+    let err = model.predict(&x).unwrap_err().to_string();
+    assert!(err.contains("contain inf at row 5 (column 3)"), "{err}");
+}
+
+#[test]
+fn empty_inputs_and_sets() {
+    let model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
+    assert_eq!(
+        model.predict(&Tensor::zeros(vec![0, 784])).unwrap().shape(),
+        &[0, 10]
+    );
+    let empty = Dataset::new(Tensor::zeros(vec![0, 784]), labels(0)).unwrap();
+    assert!(model
+        .evaluate(&empty)
+        .unwrap_err()
+        .to_string()
+        .contains("empty"));
+    let mut model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
+    let data = Dataset::new(Tensor::zeros(vec![8, 784]), labels(8)).unwrap();
+    let err = model
+        .fit(
+            &data,
+            FitOptions {
+                validation_data: Some(&empty),
+                ..quiet()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the validation set is empty"), "{err}");
+}
+
+#[test]
+fn metrics_that_do_not_fit_the_loss_are_refused() {
+    let mut model = Model::new(Sequential::new(42).linear(784, 10).softmax());
+    model.compile(
+        RmsProp::keras(),
+        Loss::CategoricalCrossEntropy,
+        &[Metric::SparseCategoricalAccuracy],
+    );
+    let data = Dataset::new(Tensor::zeros(vec![8, 784]), one_hot(&[1; 8], 10).unwrap()).unwrap();
+    let err = model.fit(&data, quiet()).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "metric `sparse_categorical_accuracy` cannot be computed with categorical_crossentropy"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn asking_for_no_more_epochs_than_done_is_an_error() {
+    let mut model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
+    let data = Dataset::new(Tensor::zeros(vec![8, 784]), labels(8)).unwrap();
+    model
+        .fit(
+            &data,
+            FitOptions {
+                epochs: 2,
+                ..quiet()
+            },
+        )
+        .unwrap();
+    let err = model
+        .fit(
+            &data,
+            FitOptions {
+                epochs: 2,
+                ..quiet()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already trained 2 epochs"), "{err}");
+    assert_eq!(
+        model
+            .fit(
+                &data,
+                FitOptions {
+                    epochs: 3,
+                    ..quiet()
+                }
+            )
+            .unwrap()
+            .epochs,
+        vec![3]
+    );
+}
+
+#[test]
+fn a_softmax_before_a_logits_loss_gives_a_warning() {
+    let mut model = Model::new(Sequential::new(42).linear(784, 10).softmax());
+    model.compile(RmsProp::keras(), Loss::SparseSoftmaxCrossEntropy, &[]);
+    let data = Dataset::new(Tensor::zeros(vec![8, 784]), labels(8)).unwrap();
+    let h = model.fit(&data, quiet()).unwrap();
+    assert!(
+        h.warnings
+            .iter()
+            .any(|w| w.contains("expects raw scores (logits)")),
+        "{:?}",
+        h.warnings
+    );
+}

@@ -306,3 +306,40 @@ fn evaluate_matches_the_validation_numbers() {
     assert!((e.loss - h.last("val_loss").unwrap()).abs() < 1e-9);
     assert_eq!(e.metric("accuracy"), h.last("val_accuracy"));
 }
+
+#[test]
+fn binary_accuracy_on_a_logits_loss_thresholds_the_scores_at_zero() {
+    // No final sigmoid: the outputs are scores, positive for class 1.
+    let data = synthetic::two_classes(50, 8.0, 3);
+    let mut model = Model::new(Sequential::new(0).linear(2, 1));
+    model.compile(
+        Sgd::new(0.5),
+        Loss::BinaryCrossEntropyWithLogits,
+        &[Metric::Accuracy],
+    );
+    let h = model.fit(&data, quiet(50, 100)).unwrap();
+    assert!(
+        h.last("accuracy").unwrap() > 0.97,
+        "{:?}",
+        h.get("accuracy")
+    );
+}
+
+#[test]
+fn early_stopping_state_can_be_read_after_fit() {
+    let data = synthetic::two_classes(40, 4.0, 1);
+    let mut model = Model::new(Sequential::new(1).linear(2, 1).sigmoid());
+    model.compile(Sgd::new(0.1), Loss::BinaryCrossEntropy, &[]);
+    let mut stopper = EarlyStopping::new("val_loss", 3);
+    model
+        .fit(
+            &data,
+            FitOptions {
+                validation_data: Some(&data),
+                callbacks: vec![Box::new(&mut stopper)],
+                ..quiet(20, 10)
+            },
+        )
+        .unwrap();
+    assert!(stopper.best_epoch() >= 1);
+}
