@@ -93,6 +93,16 @@ fn route_to_max(x: &Tensor, g: &Tensor, axis: Option<usize>) -> Tensor {
     out
 }
 
+/// `g` for each of two inputs that need it: cloned only when both do.
+fn share(g: Tensor, need_a: bool, need_b: bool) -> (Option<Tensor>, Option<Tensor>) {
+    match (need_a, need_b) {
+        (true, true) => (Some(g.clone()), Some(g)),
+        (true, false) => (Some(g), None),
+        (false, true) => (None, Some(g)),
+        (false, false) => (None, None),
+    }
+}
+
 /// `g ⊙ y`, in place when the shapes already match, broadcasting `y` otherwise.
 fn mul_broadcast(g: Tensor, y: &Tensor) -> Tensor {
     if g.shape() == y.shape() {
@@ -130,12 +140,7 @@ fn backward_node(
         },
         &Op::Add(a, b) | &Op::Sub(a, b) => {
             let negate_b = matches!(nodes[i].op, Op::Sub(..));
-            let (ga, gb) = match (needs(a), needs(b)) {
-                (true, true) => (Some(g.clone()), Some(g)),
-                (true, false) => (Some(g), None),
-                (false, true) => (None, Some(g)),
-                (false, false) => (None, None),
-            };
+            let (ga, gb) = share(g, needs(a), needs(b));
             if let Some(gb) = gb {
                 let gb = unbroadcast(gb, val(b).shape());
                 accumulate(slots, b, if negate_b { -gb } else { gb });
@@ -146,12 +151,7 @@ fn backward_node(
         }
         &Op::Mul(a, b) => {
             // ∂/∂a = g·b, ∂/∂b = g·a; the last side that needs it reuses g's buffer.
-            let (ga, gb) = match (needs(a), needs(b)) {
-                (true, true) => (Some(g.clone()), Some(g)),
-                (true, false) => (Some(g), None),
-                (false, true) => (None, Some(g)),
-                (false, false) => (None, None),
-            };
+            let (ga, gb) = share(g, needs(a), needs(b));
             if let Some(gb) = gb {
                 accumulate(
                     slots,
