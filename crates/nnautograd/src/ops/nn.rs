@@ -87,12 +87,7 @@ impl<'t> Var<'t> {
             });
             (loss, dlogits, requires_grad)
         };
-        let op = Op::SoftmaxCrossEntropy {
-            logits: self.index,
-            dlogits,
-        };
-        self.tape
-            .push(NodeValue::Owned(nt::scalar(loss)), op, requires_grad)
+        self.record_cross_entropy(loss, dlogits, requires_grad)
     }
 
     /// Mean softmax cross-entropy of logits `(n, classes)` against class indices (`n` labels):
@@ -119,6 +114,13 @@ impl<'t> Var<'t> {
                 sce_forward(logits, requires_grad, |row, visit| visit(labels[row], 1.0));
             (loss, dlogits, requires_grad)
         };
+        self.record_cross_entropy(loss, dlogits, requires_grad)
+    }
+}
+
+impl<'t> Var<'t> {
+    /// Records a softmax cross-entropy node: the loss value and its saved gradient.
+    fn record_cross_entropy(self, loss: f32, dlogits: Tensor, requires_grad: bool) -> Var<'t> {
         let op = Op::SoftmaxCrossEntropy {
             logits: self.index,
             dlogits,
