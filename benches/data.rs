@@ -1,7 +1,8 @@
 //! Data benchmarks: loading all 70,000 MNIST images (when `MNIST_DIR` is set), and gathering a
 //! shuffled batch of 128 rows of 784 pixels.
 //!
-//! Run: `MNIST_DIR=../shared/data/mnist cargo bench --bench data`.
+//! Run: `MNIST_DIR=$PWD/../shared/data/mnist cargo bench --bench data` (an absolute path: cargo runs
+//! benches in benches/).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nnfacade::data::{mnist, Dataset};

@@ -49,6 +49,10 @@ fn parse_args() -> Result<Args, String> {
             }
         }
     }
+    // `cargo bench` runs this binary in benches/: read a relative `--data` from the workspace root,
+    // where the command is typed.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    args.data = root.join(&args.data).to_string_lossy().into_owned();
     if args.workload.is_empty() {
         return Err(
             "usage: cargo bench --bench workloads -- --workload W1..W5 [--data DIR] [--seed N]"

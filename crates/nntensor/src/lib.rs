@@ -19,7 +19,7 @@ pub use init::{fans, Init};
 pub use layout::{
     gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, tensor_from_vec, transpose,
 };
-pub use matmul::{batched_matmul, gemm, matmul, matmul_2d, PARALLEL_MIN_MACS};
+pub use matmul::{batched_matmul, gemm, matmul, matmul_2d, single_threaded, PARALLEL_MIN_MACS};
 pub use ndarray;
 pub use reduce::{
     argmax_axis, max_all, max_axis, mean_all, mean_axis, sum_all, sum_axis, sum_rows,

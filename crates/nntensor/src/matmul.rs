@@ -1,9 +1,12 @@
 //! Matrix products: 2-D, and batched 3-D with rayon over the batch.
 //!
-//! The inner kernel is `matrixmultiply`'s (through `ndarray::linalg::general_mat_mul`), run on one
-//! thread. Large 2-D products are split by **rows of the output** across rayon's threads; batched
-//! products are split by **batch item**. Either way each output element is computed by the same
-//! serial code in the same order, so results are bit-identical whatever the thread count.
+//! The kernel is the `gemm` crate's f32 SGEMM (`gemm-f32`: runtime-detected AVX2+FMA or AVX-512
+//! micro-kernels). It was picked over `ndarray`'s `matrixmultiply` by measurement on the W1–W3
+//! shapes (docs/performance.md): 87–96 GFLOP/s on one core against 65–85. Large 2-D products use
+//! the kernel's own rayon threading, which splits the output into tiles and never the inner
+//! dimension; batched products run one item per rayon task on one thread each (never both). Either
+//! way each output element is computed by the same code in the same order, so results are
+//! bit-identical whatever the thread count (tested below on 1–4 threads).
 
 use crate::Tensor;
 use ndarray::linalg::general_mat_mul;
@@ -11,14 +14,44 @@ use ndarray::parallel::prelude::*;
 use ndarray::{
     s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, Ix2, Ix3, IxDyn,
 };
+use std::cell::Cell;
 
 /// Products with fewer multiply-adds than this run on one thread: below it, handing work to
 /// rayon costs more than it saves (see `benches/matmul.rs`, `matmul_threshold`).
 pub const PARALLEL_MIN_MACS: usize = 1 << 20;
 
-/// Rows of the output are handed to threads in multiples of this (the kernel's row tile).
-/// 16 covers both matrixmultiply's AVX2 (8-row) and AVX-512 (16-row) kernels.
-const ROW_ALIGN: usize = 16;
+thread_local! {
+    /// Set while this thread runs inside [`single_threaded`].
+    static SINGLE_THREADED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every matrix product it makes computed on the calling thread.
+///
+/// For callers that already keep every core busy, e.g. a training step running one shard of the
+/// batch per core: rayon inside each product would only add hand-offs (W1 went from 0.090 to
+/// 0.077 s/epoch, docs/performance.md). Results are the same either way. Calls may nest.
+///
+/// ```
+/// use nntensor::{matmul, single_threaded, Tensor};
+/// let a = Tensor::ones(vec![256, 256]);
+/// let c = single_threaded(|| matmul(&a, &a));
+/// assert_eq!(c, matmul(&a, &a));
+/// ```
+pub fn single_threaded<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SINGLE_THREADED.with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(SINGLE_THREADED.with(|flag| flag.replace(true)));
+    f()
+}
+
+/// Whether a large product may use rayon's threads here.
+fn may_use_threads() -> bool {
+    rayon::current_num_threads() > 1 && !SINGLE_THREADED.with(Cell::get)
+}
 
 /// `a · b` for 2-D tensors, or a batched product for 3-D ones.
 ///
@@ -86,7 +119,7 @@ fn view3(t: &Tensor) -> ArrayView3<'_, f32> {
         .expect("caller checked ndim")
 }
 
-/// `a · b` for 2-D views (transposed and strided views welcome), parallel over output rows when large.
+/// `a · b` for 2-D views (transposed and strided views welcome), on rayon's threads when large.
 ///
 /// ```
 /// use ndarray::array;
@@ -102,7 +135,7 @@ pub fn matmul_2d(a: ArrayView2<'_, f32>, b: ArrayView2<'_, f32>) -> Array2<f32> 
     c
 }
 
-/// `c = alpha · a · b + beta · c` for 2-D views, parallel over rows of `c` when the product is large.
+/// `c = alpha · a · b + beta · c` for 2-D views, on rayon's threads when the product is large.
 ///
 /// This is the building block of fused ops (e.g. `x·W + b` with `c` pre-filled with the bias and
 /// `beta = 1`). Panics naming the shapes if they do not fit.
@@ -112,7 +145,7 @@ pub fn gemm(
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
     beta: f32,
-    mut c: ArrayViewMut2<'_, f32>,
+    c: ArrayViewMut2<'_, f32>,
 ) {
     check_2d("gemm", a.dim(), b.dim());
     assert_eq!(
@@ -131,21 +164,92 @@ pub fn gemm(
         tiny_gemm(alpha, a, b, beta, c);
         return;
     }
-    let threads = rayon::current_num_threads();
-    if m * k * n < PARALLEL_MIN_MACS || threads == 1 || m < 2 * ROW_ALIGN {
+    let parallel = m * k * n >= PARALLEL_MIN_MACS && may_use_threads();
+    kernel(alpha, a, b, beta, c, parallel);
+}
+
+/// `c = alpha·a·b + beta·c` through `gemm-f32`, on the calling thread or on rayon's threads.
+///
+/// Shapes are checked by the caller. Views with a negative stride (`slice(s![..;-1])`) go to
+/// `matrixmultiply` instead, which accepts any stride: the `gemm` kernel wants them flipped first,
+/// and such views are rare enough not to be worth it.
+fn kernel(
+    alpha: f32,
+    a: ArrayView2<'_, f32>,
+    b: ArrayView2<'_, f32>,
+    beta: f32,
+    mut c: ArrayViewMut2<'_, f32>,
+    parallel: bool,
+) {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        // An empty sum: alpha·a·b is zero.
+        c.map_inplace(|v| *v = if beta == 0.0 { 0.0 } else { beta * *v });
+        return;
+    }
+    let negative = |strides: &[isize]| strides.iter().any(|&s| s < 0);
+    if negative(a.strides()) || negative(b.strides()) || negative(c.strides()) {
         general_mat_mul(alpha, &a, &b, beta, &mut c);
         return;
     }
-    // One contiguous block of rows per thread: each block packs `b` once. Block boundaries do not
-    // change any element's arithmetic, so the split may depend on the thread count.
-    let per_thread = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
-    let a_blocks: Vec<ArrayView2<'_, f32>> = a.axis_chunks_iter(Axis(0), per_thread).collect();
-    c.axis_chunks_iter_mut(Axis(0), per_thread)
-        .into_par_iter()
-        .zip(a_blocks)
-        .for_each(|(mut c_block, a_block)| {
-            general_mat_mul(alpha, &a_block, &b, beta, &mut c_block)
-        });
+    let parallelism = if parallel {
+        gemm_common::Parallelism::Rayon(rayon::current_num_threads())
+    } else {
+        gemm_common::Parallelism::None
+    };
+    let ([a_rs, a_cs], [b_rs, b_cs], [c_rs, c_cs]) = (
+        [a.strides()[0], a.strides()[1]],
+        [b.strides()[0], b.strides()[1]],
+        [c.strides()[0], c.strides()[1]],
+    );
+    // The kernel's tiles suit a column-major destination. For a row-major `c` (the usual case)
+    // compute the transpose instead, cᵀ = bᵀ·aᵀ, which is the same memory seen column-major.
+    let row_major = c_cs.abs() < c_rs.abs();
+    let (rows, cols, dst_rs, dst_cs) = if row_major {
+        (n, m, c_cs, c_rs)
+    } else {
+        (m, n, c_rs, c_cs)
+    };
+    let (lhs, lhs_rs, lhs_cs, rhs, rhs_rs, rhs_cs) = if row_major {
+        (b.as_ptr(), b_cs, b_rs, a.as_ptr(), a_cs, a_rs)
+    } else {
+        (a.as_ptr(), a_rs, a_cs, b.as_ptr(), b_rs, b_cs)
+    };
+    // The kernel's convention: dst = alpha·dst + beta·lhs·rhs, reading dst only if asked to.
+    let gemm_f32 = gemm_f32::gemm::f32::get_gemm_fn();
+    #[allow(unsafe_code)]
+    // SAFETY: the three pointers and their (rows, cols, strides) describe exactly the elements of
+    // the views `a`, `b` and `c` (ndarray guarantees every such offset is in bounds; strides are
+    // non-negative, checked above). `c` is a unique borrow, so it overlaps neither `a` nor `b`,
+    // and a view's distinct indices address distinct elements, so concurrent tiles never write
+    // the same element. The kernel reads `c` only when `read_dst` is true.
+    unsafe {
+        gemm_f32(
+            rows,
+            cols,
+            k,
+            c.as_mut_ptr(),
+            dst_cs,
+            dst_rs,
+            beta != 0.0,
+            lhs,
+            lhs_cs,
+            lhs_rs,
+            rhs,
+            rhs_cs,
+            rhs_rs,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
 }
 
 /// Products of at most 1024 multiply-adds, where packing panels for the blocked kernel costs
@@ -228,12 +332,18 @@ pub fn batched_matmul(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>) -> ndarray
 fn batched_gemm(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>, mut c: ArrayViewMut3<'_, f32>) {
     let (batch, m, k) = a.dim();
     let n = b.dim().2;
-    let one = |(a, b, mut c): (
+    let one = |(a, b, c): (
         ArrayView2<'_, f32>,
         ArrayView2<'_, f32>,
         ArrayViewMut2<'_, f32>,
-    )| { general_mat_mul(1.0, &a, &b, 0.0, &mut c) };
-    if batch * m * k * n < PARALLEL_MIN_MACS || batch == 1 {
+    )| {
+        if is_tiny(m, k, n) {
+            tiny_gemm(1.0, a, b, 0.0, c)
+        } else {
+            kernel(1.0, a, b, 0.0, c, false)
+        }
+    };
+    if batch * m * k * n < PARALLEL_MIN_MACS || batch == 1 || !may_use_threads() {
         // Too little work to share, or one big item: let the 2-D path split its rows.
         for i in 0..batch {
             gemm(
@@ -329,6 +439,35 @@ mod tests {
     }
 
     #[test]
+    fn alpha_beta_and_negative_strides() {
+        let mut rng = Rng::seed_from(15);
+        let a = random2(&mut rng, 40, 50);
+        let b = random2(&mut rng, 50, 30);
+        let c0 = random2(&mut rng, 40, 30);
+        let want = naive(a.view(), b.view()) * 0.5 + &c0 * 2.0;
+        let mut c = c0.clone();
+        gemm(0.5, a.view(), b.view(), 2.0, c.view_mut());
+        assert_close(&c, &want, 50);
+        // NaN in `c` is not read when beta is 0 (as in BLAS).
+        let mut c = Array2::from_elem((40, 30), f32::NAN);
+        gemm(1.0, a.view(), b.view(), 0.0, c.view_mut());
+        assert_close(&c, &naive(a.view(), b.view()), 50);
+        // Reversed views (negative strides) take the fallback kernel.
+        let (ar, br) = (a.slice(s![..;-1, ..]), b.slice(s![.., ..;-1]));
+        assert_close(&matmul_2d(ar, br), &naive(ar, br), 50);
+        // An empty inner dimension gives beta·c.
+        let mut c = c0.clone();
+        gemm(
+            1.0,
+            Array2::zeros((40, 0)).view(),
+            Array2::zeros((0, 30)).view(),
+            2.0,
+            c.view_mut(),
+        );
+        assert_close(&c, &(&c0 * 2.0), 1);
+    }
+
+    #[test]
     fn dynamic_entry_point_dispatches_by_rank() {
         let mut rng = Rng::seed_from(13);
         let a = Array3::from_shape_fn((3, 4, 5), |_| rng.uniform(-1.0, 1.0));
@@ -371,15 +510,41 @@ mod tests {
     #[test]
     fn results_are_bit_identical_across_thread_counts() {
         let mut rng = Rng::seed_from(14);
-        let a = random2(&mut rng, 300, 257);
-        let b = random2(&mut rng, 257, 190);
-        let one = in_pool(1, || matmul_2d(a.view(), b.view()));
-        for threads in [2, 3, 4] {
-            let many = in_pool(threads, || matmul_2d(a.view(), b.view()));
-            assert!(one
-                .iter()
-                .zip(many.iter())
-                .all(|(x, y)| x.to_bits() == y.to_bits()));
+        // Odd sizes (partial tiles), an inner dimension longer than one cache block, the
+        // transposed operands backward uses, and a column-major output.
+        for (m, k, n) in [
+            (300, 257, 190),
+            (128, 784, 32),
+            (97, 1500, 65),
+            (784, 128, 40),
+        ] {
+            let a = random2(&mut rng, m, k);
+            let b = random2(&mut rng, k, n);
+            let at = a.t().as_standard_layout().to_owned();
+            let bt = b.t().as_standard_layout().to_owned();
+            let products = |threads| {
+                in_pool(threads, || {
+                    let mut col_major = Array2::zeros((n, m)).reversed_axes();
+                    gemm(0.5, a.view(), b.view(), 0.0, col_major.view_mut());
+                    [
+                        matmul_2d(a.view(), b.view()),
+                        matmul_2d(at.t(), b.view()),
+                        matmul_2d(a.view(), bt.t()),
+                        col_major,
+                    ]
+                })
+            };
+            let one = products(1);
+            for threads in [2, 3, 4] {
+                for (x, y) in one.iter().zip(products(threads).iter()) {
+                    assert!(
+                        x.iter()
+                            .zip(y.iter())
+                            .all(|(x, y)| x.to_bits() == y.to_bits()),
+                        "{m}x{k}x{n} differs on {threads} threads"
+                    );
+                }
+            }
         }
         let a3 = Array3::from_shape_fn((16, 40, 64), |_| rng.uniform(-1.0, 1.0));
         let b3 = Array3::from_shape_fn((16, 64, 48), |_| rng.uniform(-1.0, 1.0));
