@@ -1,7 +1,10 @@
 //! Gradients returned by `backward`.
 
 use crate::{Param, ParamId, Var};
-use nntensor::Tensor;
+use nntensor::{ndarray, Tensor};
+
+/// Gradients with at least this many elements are summed on rayon's threads.
+const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
 
 /// The gradients of one backward pass: one per parameter (keyed by [`ParamId`]) and one per leaf
 /// made with [`crate::Tape::var`]. A parameter or leaf the loss does not depend on has none.
@@ -52,6 +55,44 @@ impl Grads {
     /// Every parameter gradient, mutably (for clipping or scaling in place).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (ParamId, &mut Tensor)> {
         self.params.iter_mut().map(|(id, g)| (*id, g))
+    }
+
+    /// Adds the parameter gradients of `other` into these, element by element, as when one batch's
+    /// gradient is computed in parts (`self + other`, in that order). A parameter only `other` has
+    /// is moved over. Large gradients are added on rayon's threads; the sum is the same whatever
+    /// the thread count. Panics if a parameter's two gradients differ in shape.
+    ///
+    /// ```
+    /// use nnautograd::{Param, Tape};
+    /// use nntensor::Tensor;
+    /// let w = Param::new(Tensor::from_elem(vec![2], 1.0));
+    /// let pass = |x: f32| {
+    ///     let tape = Tape::new();
+    ///     (tape.param(&w) * x).sum().backward()
+    /// };
+    /// let mut grads = pass(2.0);
+    /// grads.accumulate(pass(3.0));
+    /// assert_eq!(grads.get(&w).unwrap().as_slice().unwrap(), &[5.0, 5.0]);
+    /// ```
+    #[track_caller]
+    pub fn accumulate(&mut self, other: Grads) {
+        for (id, theirs) in other.params {
+            let Some((_, ours)) = self.params.iter_mut().find(|(p, _)| *p == id) else {
+                self.params.push((id, theirs));
+                continue;
+            };
+            assert_eq!(
+                ours.shape(),
+                theirs.shape(),
+                "Grads::accumulate: the two gradients of one parameter differ in shape"
+            );
+            let zip = ndarray::Zip::from(ours).and(&theirs);
+            if theirs.len() >= PARALLEL_MIN_ELEMENTS {
+                zip.par_for_each(|a, &b| *a += b);
+            } else {
+                zip.for_each(|a, &b| *a += b);
+            }
+        }
     }
 
     /// Number of parameter gradients.

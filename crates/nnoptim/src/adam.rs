@@ -1,8 +1,7 @@
 //! Adam and AdamW.
 
 use crate::optimizer::{check_kind, float, kind_code, slot_index, Slots};
-use crate::{OptimError, Optimizer};
-use nnautograd::nntensor::ndarray::Zip;
+use crate::{elementwise, OptimError, Optimizer};
 use nnautograd::{Grads, Param, StateDict};
 
 /// Adam (Kingma & Ba, 2015) following **PyTorch's `torch.optim.Adam`/`AdamW`**, with a step
@@ -141,26 +140,22 @@ impl Optimizer for Adam {
             let shape = param.shape().to_vec();
             let mut m = self.m.take(i, &shape);
             let v = self.v.get(i, &shape);
-            Zip::from(param.value_mut())
-                .and(grad)
-                .and(&mut m)
-                .and(v)
-                .for_each(|p, &g, m, v| {
-                    let g = if decoupled {
-                        *p *= decay;
-                        g
-                    } else {
-                        g + wd * *p
-                    };
-                    *m = b1 * *m + (1.0 - b1) * g;
-                    *v = b2 * *v + (1.0 - b2) * g * g;
-                    let denom = if keras_eps {
-                        (v.sqrt() + eps) / bc2_sqrt
-                    } else {
-                        v.sqrt() / bc2_sqrt + eps
-                    };
-                    *p -= step_size * *m / denom;
-                });
+            elementwise::update4(param.value_mut(), grad, &mut m, v, |p, g, m, v| {
+                let g = if decoupled {
+                    *p *= decay;
+                    g
+                } else {
+                    g + wd * *p
+                };
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                let denom = if keras_eps {
+                    (v.sqrt() + eps) / bc2_sqrt
+                } else {
+                    v.sqrt() / bc2_sqrt + eps
+                };
+                *p -= step_size * *m / denom;
+            });
             self.m.put(i, m);
         }
     }

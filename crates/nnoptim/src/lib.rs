@@ -2,6 +2,7 @@
 
 mod adam;
 mod clip;
+mod elementwise;
 mod error;
 mod optimizer;
 mod rmsprop;

@@ -1,8 +1,7 @@
 //! RMSprop, with PyTorch's or Keras's update rule.
 
 use crate::optimizer::{check_kind, float, kind_code, Slots};
-use crate::{OptimError, Optimizer};
-use nnautograd::nntensor::ndarray::Zip;
+use crate::{elementwise, OptimError, Optimizer};
 use nnautograd::{Grads, Param, StateDict};
 
 /// Whose RMSprop update rule to follow. They differ in two places.
@@ -134,17 +133,14 @@ impl Optimizer for RmsProp {
             // The common case (no centering, no momentum) in one fused pass.
             if !self.centered && mu == 0.0 {
                 let sq = self.square_avg.get(i, &shape);
-                Zip::from(param.value_mut())
-                    .and(grad)
-                    .and(sq)
-                    .for_each(|p, &g, s| {
-                        let g = g + wd * *p;
-                        *s = rho * *s + (1.0 - rho) * g * g;
-                        *p -= match rule {
-                            RmsPropRule::PyTorch => lr * g / (s.sqrt() + eps),
-                            RmsPropRule::Keras => lr * g / (*s + eps).sqrt(),
-                        };
-                    });
+                elementwise::update3(param.value_mut(), grad, sq, |p, g, s| {
+                    let g = g + wd * *p;
+                    *s = rho * *s + (1.0 - rho) * g * g;
+                    *p -= match rule {
+                        RmsPropRule::PyTorch => lr * g / (s.sqrt() + eps),
+                        RmsPropRule::Keras => lr * g / (*s + eps).sqrt(),
+                    };
+                });
                 continue;
             }
             let mut sq = self.square_avg.take(i, &shape);

@@ -11,6 +11,7 @@ mod model;
 mod options;
 mod plot;
 mod progress;
+mod step;
 
 pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
 pub use error::TrainError;

@@ -4,6 +4,7 @@ use crate::callback::{Control, EpochEnd};
 use crate::checkpoint::{write_checkpoint, TrainerState};
 use crate::metric::Running;
 use crate::progress::Progress;
+use crate::step::{self, StepResult, StepSpec, SHARDS};
 use crate::{check, FitOptions, History, Loss, Metric, TrainError, Verbosity};
 use nnautograd::nntensor::{self as nt, Rng, Tensor};
 use nnautograd::{Tape, Var};
@@ -62,7 +63,8 @@ pub struct Model {
     input_shape: Option<Vec<usize>>,
     compiled: Option<Compiled>,
     epochs_done: usize,
-    tape: Tape,
+    /// One tape per shard of a training step (see `step.rs`), kept to reuse their capacity.
+    tapes: [Tape; SHARDS],
 }
 
 impl std::fmt::Debug for Model {
@@ -85,10 +87,10 @@ impl std::fmt::Debug for Model {
 /// How `fit` and `evaluate` run the network: as written, or with the final softmax/sigmoid
 /// folded into the loss (as Keras does for the matching cross-entropy).
 #[derive(Debug, Clone, Copy)]
-struct Plan {
-    loss: Loss,
+pub(crate) struct Plan {
+    pub(crate) loss: Loss,
     /// The final activation moved into the loss, applied separately for metrics.
-    folded: Option<ActivationFn>,
+    pub(crate) folded: Option<ActivationFn>,
 }
 
 impl Model {
@@ -104,7 +106,7 @@ impl Model {
             input_shape,
             compiled: None,
             epochs_done: 0,
-            tape: Tape::new(),
+            tapes: [Tape::new(), Tape::new()],
         }
     }
 
@@ -219,7 +221,12 @@ impl Model {
     }
 
     /// Runs the network (without a folded final activation) on the tape.
-    fn forward<'t>(network: &Sequential, plan: Plan, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
+    pub(crate) fn forward<'t>(
+        network: &Sequential,
+        plan: Plan,
+        x: Var<'t>,
+        ctx: &mut Context,
+    ) -> Var<'t> {
         let layers = network.layers();
         let used = if plan.folded.is_some() {
             &layers[..layers.len() - 1]
@@ -230,7 +237,7 @@ impl Model {
     }
 
     /// The model's outputs from what `forward` returned: the folded activation applied.
-    fn outputs(plan: Plan, raw: &Tensor) -> Tensor {
+    pub(crate) fn outputs(plan: Plan, raw: &Tensor) -> Tensor {
         match plan.folded {
             Some(ActivationFn::Softmax) => nt::softmax(raw, raw.ndim() - 1),
             Some(ActivationFn::Sigmoid) => nt::sigmoid(raw),
@@ -347,22 +354,30 @@ impl Model {
                 options.seed ^ (epoch as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );
             let shuffle = options.shuffle.then(|| epoch_rng.next_u64());
-            let mut ctx = Context::train(epoch_rng.fork());
+            let order: Vec<usize> = match shuffle {
+                Some(seed) => Rng::seed_from(seed).permutation(train.len()),
+                None => (0..train.len()).collect(),
+            };
+            let mut contexts = [
+                Context::train(epoch_rng.fork()),
+                Context::train(epoch_rng.fork()),
+            ];
             let mut running_loss = Running::default();
             let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
-            for (step, batch) in train
-                .batches(options.batch_size, shuffle, false)
-                .enumerate()
-            {
-                let compiled = self.compiled.as_mut().expect("checked above");
-                let n = batch.len();
-                let labels = check::labels(&batch.y);
-                let x = self.tape.constant(batch.x);
-                let raw = Model::forward(&self.network, plan, x, &mut ctx);
-                let loss_var = plan.loss.compute(raw, &batch.y, &labels);
-                let value = loss_var.item();
+            for (step, rows) in order.chunks(options.batch_size).enumerate() {
+                let n = rows.len();
+                let spec = StepSpec {
+                    network: &self.network,
+                    plan,
+                    loss,
+                    metrics: &metrics,
+                };
+                let StepResult {
+                    loss: value,
+                    grads,
+                    metric_sums,
+                } = step::forward_backward(spec, train, rows, &mut self.tapes, &mut contexts);
                 if !value.is_finite() && options.stop_on_non_finite_loss {
-                    self.tape.reset();
                     // Callbacks still end (early stopping restores its best weights).
                     for callback in &mut options.callbacks {
                         callback.on_train_end(&mut self.network);
@@ -374,13 +389,10 @@ impl Model {
                         value,
                     });
                 }
-                if !metrics.is_empty() {
-                    let outputs = Model::outputs(plan, &raw.value());
-                    for (m, r) in metrics.iter().zip(&mut running) {
-                        r.add(m.batch_sum(loss, &outputs, &batch.y, &labels));
-                    }
+                for (r, sums) in running.iter_mut().zip(metric_sums) {
+                    r.add(sums);
                 }
-                let grads = loss_var.backward();
+                let compiled = self.compiled.as_mut().expect("checked above");
                 compiled
                     .optimizer
                     .step(&mut self.network.parameters_mut(), &grads);

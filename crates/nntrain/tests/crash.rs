@@ -50,7 +50,10 @@ fn train_in(dir: &Path) {
         callbacks: vec![Box::new(ModelCheckpoint::new(&ckpt, 1))],
         ..Default::default()
     };
-    model.fit(&data, options).unwrap();
+    // A kill between the last checkpoint and the final save leaves a finished checkpoint.
+    if model.epochs_done() < EPOCHS {
+        model.fit(&data, options).unwrap();
+    }
     model.save(dir.join("final.nnf")).unwrap();
 }
 

@@ -3,7 +3,7 @@
 use nnautograd::nntensor::Tensor;
 use nndata::{synthetic, Dataset};
 use nnlayers::Sequential;
-use nnoptim::{Adam, RmsProp, Sgd};
+use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
 use nntrain::*;
 
 fn quiet<'a>(epochs: usize, batch_size: usize) -> FitOptions<'a> {
@@ -342,4 +342,39 @@ fn early_stopping_state_can_be_read_after_fit() {
         )
         .unwrap();
     assert!(stopper.best_epoch() >= 1);
+}
+
+/// `fit` splits a 128-row batch into two shards run on separate tapes (and threads); the step it
+/// takes must be the step of the whole batch's mean loss, computed here on one tape.
+#[test]
+fn a_sharded_step_is_the_whole_batch_step() {
+    use nnautograd::Tape;
+    use nnlayers::{sparse_softmax_cross_entropy, Context, Reduction};
+    let data = synthetic::spirals(50, 3, 0.05, 7); // 150 rows: batches of 128 (2 shards) and 22 (1)
+    let network = || Sequential::new(8).linear(2, 16).relu().linear(16, 3);
+    let mut model = Model::new(network().softmax());
+    model.compile(Sgd::new(0.5), Loss::SparseCategoricalCrossEntropy, &[]);
+    let options = FitOptions {
+        shuffle: false,
+        ..quiet(1, 128)
+    };
+    model.fit(&data, options).unwrap();
+
+    let mut manual = network();
+    let mut sgd = Sgd::new(0.5);
+    for (start, end) in [(0, 128), (128, 150)] {
+        let rows: Vec<usize> = (start..end).collect();
+        let (x, y) = data.subset(&rows).into_parts();
+        let labels: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+        let tape = Tape::new();
+        let out = manual.forward(tape.constant(x), &mut Context::eval());
+        let grads = sparse_softmax_cross_entropy(out, &labels, Reduction::Mean).backward();
+        sgd.step(&mut manual.parameters_mut(), &grads);
+    }
+    let trained = model.network().parameters();
+    for (got, want) in trained.iter().zip(manual.parameters()) {
+        for (g, w) in got.value().iter().zip(want.value().iter()) {
+            assert!((g - w).abs() <= 1e-6, "sharded {g} vs whole batch {w}");
+        }
+    }
 }
