@@ -2,6 +2,7 @@
 
 mod broadcast;
 mod error;
+mod fastmath;
 mod init;
 mod layout;
 mod matmul;
@@ -15,6 +16,7 @@ pub type Tensor = ndarray::ArrayD<f32>;
 
 pub use broadcast::{broadcast_shape, unbroadcast, zip_broadcast};
 pub use error::TensorError;
+pub use fastmath::{exp_fast, ln_1p_unit};
 pub use init::{fans, Init};
 pub use layout::{
     gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, tensor_from_vec, transpose,

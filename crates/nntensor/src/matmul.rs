@@ -160,8 +160,8 @@ pub fn gemm(
     );
     let (m, k) = a.dim();
     let n = b.ncols();
-    if is_tiny(m, k, n) {
-        tiny_gemm(alpha, a, b, beta, c);
+    if is_small(m, k, n) {
+        small_gemm(alpha, a, b, beta, c);
         return;
     }
     let parallel = m * k * n >= PARALLEL_MIN_MACS && may_use_threads();
@@ -252,16 +252,24 @@ fn kernel(
     }
 }
 
-/// Products of at most 1024 multiply-adds, where packing panels for the blocked kernel costs
-/// more than the arithmetic. (W5's 1×1×1 steps went from 2.24 to 1.8 µs with this path; a wider
-/// rule that also caught W4's (1000×2)·(2×2) made W4 slower, 69 → 91 µs, so it stays narrow.)
-fn is_tiny(m: usize, k: usize, n: usize) -> bool {
-    m * k * n <= 1024
+/// Products the blocked kernel handles badly: tiny ones (at most 1024 multiply-adds), and thin
+/// ones where `b` has at most [`SMALL_B`] elements or the output at most [`SMALL_C`], such as
+/// W4's (1000×2)·(2×2) forward and (2×1000)·(1000×2) weight gradient. Packing panels costs more
+/// than the arithmetic there (W4 spent 20 % of its time in the kernel's packing and edge code).
+fn is_small(m: usize, k: usize, n: usize) -> bool {
+    m * k * n <= 1024 || k * n <= SMALL_B || m * n <= SMALL_C
 }
 
-/// `c = alpha·a·b + beta·c` by direct loops, each element summed over `k` in order (so the
-/// result does not depend on how rows are split, like the blocked path).
-fn tiny_gemm(
+/// Most elements of `b` for the row-by-row path of [`small_gemm`].
+const SMALL_B: usize = 64;
+
+/// Most elements of `c` for the dot-product path of [`small_gemm`].
+const SMALL_C: usize = 16;
+
+/// `c = alpha·a·b + beta·c` for products [`is_small`] accepts, by direct loops over the views'
+/// memory. Each element's sum over `k` runs in order, so results do not depend on the thread
+/// count.
+fn small_gemm(
     alpha: f32,
     a: ArrayView2<'_, f32>,
     b: ArrayView2<'_, f32>,
@@ -270,23 +278,185 @@ fn tiny_gemm(
 ) {
     let (m, k) = a.dim();
     let n = b.ncols();
-    let mut acc = vec![0.0f32; n];
-    for i in 0..m {
-        acc.iter_mut().for_each(|v| *v = 0.0);
+    // Views that are not one contiguous block with non-negative strides (slices with steps,
+    // reversed views) are copied first.
+    let flat = |strides: &[isize], contiguous: bool| contiguous && strides.iter().all(|&s| s >= 0);
+    if !flat(c.strides(), c.as_slice_memory_order().is_some()) {
+        let mut copy = c.to_owned();
+        small_gemm(alpha, a, b, beta, copy.view_mut());
+        c.assign(&copy);
+        return;
+    }
+    let (a_copy, b_copy);
+    let a = if flat(a.strides(), a.as_slice_memory_order().is_some()) {
+        a
+    } else {
+        a_copy = a.to_owned();
+        a_copy.view()
+    };
+    let b = if flat(b.strides(), b.as_slice_memory_order().is_some()) {
+        b
+    } else {
+        b_copy = b.to_owned();
+        b_copy.view()
+    };
+    let (a, b) = (Flat::of(&a), Flat::of(&b));
+    let FlatMut {
+        data: c_data,
+        rs: c_rs,
+        cs: c_cs,
+    } = FlatMut::of(c.view_mut());
+    let mut store = |i: usize, j: usize, sum: f32| {
+        let out = &mut c_data[i * c_rs + j * c_cs];
+        *out = if beta == 0.0 {
+            alpha * sum
+        } else {
+            alpha * sum + beta * *out
+        };
+    };
+    if k * n <= SMALL_B {
+        // Row by row, with `b` on the stack.
+        let mut b_local = [0.0f32; SMALL_B];
         for p in 0..k {
-            let a_ip = a[[i, p]];
-            for (j, v) in acc.iter_mut().enumerate() {
-                *v += a_ip * b[[p, j]];
+            for j in 0..n {
+                b_local[p * n + j] = b.get(p, j);
             }
         }
-        let mut row = c.row_mut(i);
-        for (out, &v) in row.iter_mut().zip(&acc) {
-            *out = if beta == 0.0 {
-                alpha * v
-            } else {
-                alpha * v + beta * *out
-            };
+        let b_local = &b_local[..k * n];
+        // The common layout (row-major `a` and `c`, as a forward pass makes them) by slices,
+        // with the inner dimension a compile-time constant for the tiny-network cases.
+        if a.cs == 1 && a.rs == k && c_cs == 1 && c_rs == n && m > 1 {
+            let rows = a.data.chunks_exact(k).zip(c_data.chunks_exact_mut(n));
+            let beta_c = |out: &mut f32| if beta == 0.0 { 0.0 } else { beta * *out };
+            match k {
+                1 => rows.for_each(|(a, c)| row_times::<1>(a, b_local, c, alpha, &beta_c)),
+                2 => rows.for_each(|(a, c)| row_times::<2>(a, b_local, c, alpha, &beta_c)),
+                3 => rows.for_each(|(a, c)| row_times::<3>(a, b_local, c, alpha, &beta_c)),
+                4 => rows.for_each(|(a, c)| row_times::<4>(a, b_local, c, alpha, &beta_c)),
+                _ => rows.for_each(|(a_row, c_row)| {
+                    for (j, out) in c_row.iter_mut().enumerate() {
+                        let mut sum = 0.0;
+                        for (p, &x) in a_row.iter().enumerate() {
+                            sum += x * b_local[p * n + j];
+                        }
+                        *out = alpha * sum + beta_c(out);
+                    }
+                }),
+            }
+            return;
         }
+        for i in 0..m {
+            for j in 0..n {
+                let mut sum = 0.0;
+                for p in 0..k {
+                    sum += a.get(i, p) * b_local[p * n + j];
+                }
+                store(i, j, sum);
+            }
+        }
+    } else if m * n > SMALL_C {
+        // A tiny product (at most 1024 multiply-adds) of no special shape.
+        for i in 0..m {
+            for j in 0..n {
+                let mut sum = 0.0;
+                for p in 0..k {
+                    sum += a.get(i, p) * b.get(p, j);
+                }
+                store(i, j, sum);
+            }
+        }
+    } else {
+        // At most SMALL_C outputs: accumulate all of them while walking `k` once (independent
+        // running sums, and both operands read in memory order when they are transposed).
+        let mut sums = [0.0f32; SMALL_C];
+        let sums = &mut sums[..m * n];
+        if a.rs == 1 && a.cs == m && b.cs == 1 && b.rs == n {
+            // `a` transposed and `b` row-major (a weight gradient xᵀ·g): both by slices.
+            for (a_p, b_p) in a.data.chunks_exact(m).zip(b.data.chunks_exact(n)) {
+                for (&x, sums_i) in a_p.iter().zip(sums.chunks_exact_mut(n)) {
+                    for (sum, &y) in sums_i.iter_mut().zip(b_p) {
+                        *sum += x * y;
+                    }
+                }
+            }
+        } else {
+            for p in 0..k {
+                for i in 0..m {
+                    let a_ip = a.get(i, p);
+                    for j in 0..n {
+                        sums[i * n + j] += a_ip * b.get(p, j);
+                    }
+                }
+            }
+        }
+        for i in 0..m {
+            for j in 0..n {
+                store(i, j, sums[i * n + j]);
+            }
+        }
+    }
+}
+
+/// One output row `c = alpha·a·b + beta·c` for an inner dimension of `K` (`b` row-major, `K` rows).
+#[inline]
+fn row_times<const K: usize>(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    alpha: f32,
+    beta_c: &impl Fn(&mut f32) -> f32,
+) {
+    let n = c.len();
+    let a: &[f32; K] = a.try_into().expect("a row of K elements");
+    for (j, out) in c.iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for (p, &x) in a.iter().enumerate() {
+            sum += x * b[p * n + j];
+        }
+        *out = alpha * sum + beta_c(out);
+    }
+}
+
+/// A 2-D view's elements as one slice, with its (row, column) strides.
+struct Flat<'a> {
+    data: &'a [f32],
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a> Flat<'a> {
+    /// The view's memory; the view must be contiguous with non-negative strides (standard
+    /// layout is).
+    fn of(v: &ArrayView2<'a, f32>) -> Flat<'a> {
+        let (rs, cs) = (
+            v.strides()[0].max(0) as usize,
+            v.strides()[1].max(0) as usize,
+        );
+        let data = v.to_slice_memory_order().expect("a contiguous view");
+        Flat { data, rs, cs }
+    }
+
+    #[inline]
+    fn get(&self, i: usize, j: usize) -> f32 {
+        self.data[i * self.rs + j * self.cs]
+    }
+}
+
+/// [`Flat`] for the output.
+struct FlatMut<'a> {
+    data: &'a mut [f32],
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a> FlatMut<'a> {
+    fn of(v: ArrayViewMut2<'a, f32>) -> FlatMut<'a> {
+        let (rs, cs) = (
+            v.strides()[0].max(0) as usize,
+            v.strides()[1].max(0) as usize,
+        );
+        let data = v.into_slice_memory_order().expect("a contiguous view");
+        FlatMut { data, rs, cs }
     }
 }
 
@@ -337,8 +507,8 @@ fn batched_gemm(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>, mut c: ArrayView
         ArrayView2<'_, f32>,
         ArrayViewMut2<'_, f32>,
     )| {
-        if is_tiny(m, k, n) {
-            tiny_gemm(1.0, a, b, 0.0, c)
+        if is_small(m, k, n) {
+            small_gemm(1.0, a, b, 0.0, c)
         } else {
             kernel(1.0, a, b, 0.0, c, false)
         }
@@ -402,6 +572,10 @@ mod tests {
             (64, 128, 32),
             (200, 300, 70),
             (128, 784, 32),
+            (1000, 2, 2), // thin: row-by-row path
+            (300, 60, 1), // thin: b has 60 elements
+            (2, 1000, 2), // short: dot-product path
+            (3, 500, 5),  // short: 15 outputs
         ];
         for &(m, k, n) in &shapes {
             let a = random2(&mut rng, m, k);
@@ -436,6 +610,16 @@ mod tests {
         let sa = big.slice(s![..;2, ..;2]); // (30, 40)
         let sb = big.slice(s![1..;2, 1..;2]).reversed_axes(); // (40, 30)
         assert_close(&matmul_2d(sa, sb), &naive(sa, sb), 40);
+        // Thin and short products with transposed (strided) operands, as backward makes them.
+        let h = random2(&mut rng, 2, 1000); // hᵀ's storage
+        let g = random2(&mut rng, 1000, 2);
+        assert_close(&matmul_2d(h.t(), h.view()), &naive(h.t(), h.view()), 2);
+        assert_close(
+            &matmul_2d(h.view(), g.view()),
+            &naive(h.view(), g.view()),
+            1000,
+        );
+        assert_close(&matmul_2d(g.t(), h.t()), &naive(g.t(), h.t()), 1000);
     }
 
     #[test]

@@ -55,8 +55,20 @@ pub fn sum_axis(t: &Tensor, axis: usize) -> Tensor {
 /// ```
 pub fn sum_rows(t: ndarray::ArrayView2<'_, f32>) -> ndarray::Array1<f32> {
     let mut acc = ndarray::Array1::zeros(t.ncols());
-    for row in t.rows() {
-        acc += &row;
+    match (t.as_slice(), acc.as_slice_mut()) {
+        // Row-major (the usual gradient): one pass over memory, rows added in order.
+        (Some(data), Some(sums)) if !sums.is_empty() => {
+            for row in data.chunks_exact(sums.len()) {
+                for (sum, &x) in sums.iter_mut().zip(row) {
+                    *sum += x;
+                }
+            }
+        }
+        _ => {
+            for row in t.rows() {
+                acc += &row;
+            }
+        }
     }
     acc
 }

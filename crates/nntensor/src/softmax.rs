@@ -1,5 +1,6 @@
 //! Numerically stable softmax and log-softmax along one axis.
 
+use crate::fastmath::exp_fast;
 use crate::Tensor;
 use ndarray::Axis;
 
@@ -21,7 +22,7 @@ pub fn softmax(t: &Tensor, axis: usize) -> Tensor {
         let max = lane.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
         let mut sum = 0.0;
         lane.mapv_inplace(|x| {
-            let e = (x - max).exp();
+            let e = exp_fast(x - max);
             sum += e;
             e
         });
@@ -48,7 +49,7 @@ pub fn log_softmax(t: &Tensor, axis: usize) -> Tensor {
     let mut out = t.clone();
     for mut lane in out.lanes_mut(Axis(axis)) {
         let max = lane.fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        let sum: f32 = lane.iter().map(|&x| (x - max).exp()).sum();
+        let sum: f32 = lane.iter().map(|&x| exp_fast(x - max)).sum();
         let shift = max + sum.ln();
         lane.mapv_inplace(|x| x - shift);
     }

@@ -1,14 +1,18 @@
 //! Elementwise maps of one tensor (activations and maths functions).
 
+use crate::fastmath::{exp_fast, ln_1p_unit};
 use crate::Tensor;
 
 /// Numerically stable logistic sigmoid of one value: never evaluates `exp` of a large positive number.
+#[inline]
 pub fn sigmoid_scalar(x: f32) -> f32 {
+    // e^−|x| never overflows; the select (not a branch) lets loops of it vectorise.
+    let e = exp_fast(-x.abs());
+    let r = 1.0 / (1.0 + e);
     if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
+        r
     } else {
-        let e = x.exp();
-        e / (1.0 + e)
+        e * r
     }
 }
 
@@ -92,7 +96,7 @@ pub fn leaky_relu(t: &Tensor, slope: f32) -> Tensor {
 /// assert_eq!(s[[2]], 0.0);
 /// ```
 pub fn softplus(t: &Tensor) -> Tensor {
-    t.mapv(|x| x.max(0.0) + (-x.abs()).exp().ln_1p())
+    t.mapv(|x| x.max(0.0) + ln_1p_unit(exp_fast(-x.abs())))
 }
 
 /// Clamps every value into `[min, max]`. Panics if `min > max` or either bound is NaN.
