@@ -140,20 +140,16 @@ impl Optimizer for Adam {
             let shape = param.shape().to_vec();
             let mut m = self.m.take(i, &shape);
             let v = self.v.get(i, &shape);
+            // The variants as constants, so the loop has no branches and vectorises: multiplying
+            // by 1 and adding 0 leave a value unchanged.
+            let (decay_factor, coupled_wd) = if decoupled { (decay, 0.0) } else { (1.0, wd) };
+            let (eps_inside, eps_outside) = if keras_eps { (eps, 0.0) } else { (0.0, eps) };
             elementwise::update4(param.value_mut(), grad, &mut m, v, |p, g, m, v| {
-                let g = if decoupled {
-                    *p *= decay;
-                    g
-                } else {
-                    g + wd * *p
-                };
+                *p *= decay_factor;
+                let g = g + coupled_wd * *p;
                 *m = b1 * *m + (1.0 - b1) * g;
                 *v = b2 * *v + (1.0 - b2) * g * g;
-                let denom = if keras_eps {
-                    (v.sqrt() + eps) / bc2_sqrt
-                } else {
-                    v.sqrt() / bc2_sqrt + eps
-                };
+                let denom = (v.sqrt() + eps_inside) / bc2_sqrt + eps_outside;
                 *p -= step_size * *m / denom;
             });
             self.m.put(i, m);

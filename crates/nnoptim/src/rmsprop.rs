@@ -133,13 +133,16 @@ impl Optimizer for RmsProp {
             // The common case (no centering, no momentum) in one fused pass.
             if !self.centered && mu == 0.0 {
                 let sq = self.square_avg.get(i, &shape);
+                // Both rules as one branch-free formula (adding 0 changes nothing), so the loop
+                // vectorises.
+                let (eps_inside, eps_outside) = match rule {
+                    RmsPropRule::PyTorch => (0.0, eps),
+                    RmsPropRule::Keras => (eps, 0.0),
+                };
                 elementwise::update3(param.value_mut(), grad, sq, |p, g, s| {
                     let g = g + wd * *p;
                     *s = rho * *s + (1.0 - rho) * g * g;
-                    *p -= match rule {
-                        RmsPropRule::PyTorch => lr * g / (s.sqrt() + eps),
-                        RmsPropRule::Keras => lr * g / (*s + eps).sqrt(),
-                    };
+                    *p -= lr * g / ((*s + eps_inside).sqrt() + eps_outside);
                 });
                 continue;
             }

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight decay.
 
 use crate::optimizer::{check_kind, float, kind_code, Slots};
-use crate::{OptimError, Optimizer};
+use crate::{elementwise, OptimError, Optimizer};
 use nnautograd::nntensor::ndarray::Zip;
 use nnautograd::{Grads, Param, StateDict};
 
@@ -113,19 +113,23 @@ impl Optimizer for Sgd {
             }
             let first = !self.buffers.has(i);
             let buf = self.buffers.get(i, param.shape());
-            Zip::from(param.value_mut())
-                .and(grad)
-                .and(buf)
-                .for_each(|p, &g, b| {
-                    let g = g + wd * *p;
-                    *b = if first {
-                        g
-                    } else {
-                        momentum * *b + (1.0 - dampening) * g
-                    };
-                    let step = if nesterov { g + momentum * *b } else { *b };
-                    *p -= lr * step;
-                });
+            // The variants as constants, so the loop has no branches and vectorises. The buffer
+            // starts at zero, so the first step's `0·b + 1·g` is exactly PyTorch's `b = g`.
+            let (keep, take) = if first {
+                (0.0, 1.0)
+            } else {
+                (momentum, 1.0 - dampening)
+            };
+            let (g_part, b_part) = if nesterov {
+                (1.0, momentum)
+            } else {
+                (0.0, 1.0)
+            };
+            elementwise::update3(param.value_mut(), grad, buf, |p, g, b| {
+                let g = g + wd * *p;
+                *b = keep * *b + take * g;
+                *p -= lr * (g_part * g + b_part * *b);
+            });
         }
     }
 
