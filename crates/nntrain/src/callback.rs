@@ -47,7 +47,10 @@ impl EpochEnd<'_> {
 }
 
 /// Code run during `fit`. Every method has a default that does nothing.
-pub trait Callback {
+///
+/// `Send` because `fit` runs its loop on one of rayon's threads (so that each step can hand half
+/// of the batch to the other thread cheaply).
+pub trait Callback: Send {
     /// After each training step, with its 1-based epoch and step and the batch's loss.
     fn on_batch_end(&mut self, _epoch: usize, _step: usize, _loss: f32) -> Control {
         Control::Continue
@@ -87,7 +90,7 @@ impl<C: Callback + ?Sized> Callback for &mut C {
 /// ```
 pub struct EpochCallback<F>(pub F);
 
-impl<F: FnMut(&mut EpochEnd<'_>) -> Control> Callback for EpochCallback<F> {
+impl<F: FnMut(&mut EpochEnd<'_>) -> Control + Send> Callback for EpochCallback<F> {
     fn on_epoch_end(&mut self, end: &mut EpochEnd<'_>) -> Result<Control, TrainError> {
         Ok((self.0)(end))
     }

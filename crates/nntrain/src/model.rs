@@ -264,7 +264,15 @@ impl Model {
     /// Before any step runs, the data is checked against the model: shapes (naming the layer and
     /// the fix), target encoding against the loss, NaN/inf (naming the row). The same seed gives
     /// bit-identical weights and history on every run, whatever the number of threads.
-    pub fn fit(
+    pub fn fit(&mut self, train: &Dataset, options: FitOptions<'_>) -> Result<History, TrainError> {
+        // On a thread of rayon's pool, a step's `rayon::join` hands the second shard to the other
+        // thread directly; from outside the pool each join parks this thread and wakes it again
+        // (W1: 0.0785-0.0795 s/epoch against 0.0819-0.0863 in alternating runs).
+        rayon::scope(|_| self.fit_on_pool(train, options))
+    }
+
+    /// [`Model::fit`]'s body.
+    fn fit_on_pool(
         &mut self,
         train: &Dataset,
         mut options: FitOptions<'_>,
