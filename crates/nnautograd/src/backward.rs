@@ -121,11 +121,11 @@ fn backward_node(
     i: usize,
     g: Tensor,
 ) {
-    // The saved softmax-cross-entropy gradient is used once: scale it in place, no copy.
-    if let Op::SoftmaxCrossEntropy { logits, dlogits } = &mut nodes[i].op {
-        let mut d = std::mem::take(dlogits);
+    // A fused loss's saved gradient is used once: scale it in place, no copy.
+    if let Op::Loss { input, dinput } = &mut nodes[i].op {
+        let mut d = std::mem::take(dinput);
         d *= g[[]];
-        accumulate(slots, *logits, d);
+        accumulate(slots, *input, d);
         return;
     }
     let nodes: &[Node] = nodes;
@@ -310,7 +310,7 @@ fn backward_node(
                 accumulate(slots, x, nt::matmul_2d(g2, w2.t()).into_dyn());
             }
         }
-        Op::SoftmaxCrossEntropy { .. } => unreachable!("handled before the match"),
+        Op::Loss { .. } => unreachable!("handled before the match"),
     }
 }
 

@@ -51,9 +51,10 @@ pub(crate) enum Op {
         w: usize,
         b: Option<usize>,
     },
-    /// Mean softmax cross-entropy; `dlogits` is `(softmax − targets) / batch`, saved by the forward.
-    SoftmaxCrossEntropy {
-        logits: usize,
-        dlogits: Tensor,
+    /// A fused loss (softmax cross-entropy, squared error, BCE on logits): a scalar whose
+    /// gradient with respect to `input`, `dinput`, the forward pass computed and saved.
+    Loss {
+        input: usize,
+        dinput: Tensor,
     },
 }

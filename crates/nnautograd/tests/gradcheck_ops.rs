@@ -320,3 +320,28 @@ fn power_zero_has_zero_gradient_even_at_zero() {
     let g = (x.powi(0) + x.powf(0.0)).sum().backward();
     assert_eq!(g.wrt(x).unwrap().as_slice().unwrap(), &[0.0, 0.0]);
 }
+
+#[test]
+fn fused_squared_error_and_bce_with_logits() {
+    let x = rand_in(&[4, 3], 25, -3.0, 3.0);
+    let target = rand_in(&[4, 3], 26, -1.0, 1.0);
+    let probs = rand_in(&[4, 3], 27, 0.0, 1.0);
+    // ∂/∂x of s·Σ(x − t)² = 2s(x − t); of s·Σ softplus(x) − t·x = s(sigmoid(x) − t)
+    for scale in [1.0, 1.0 / 12.0] {
+        check(|_, v| v[0].squared_error(&target, scale), vec![x.clone()]);
+        check(
+            |_, v| v[0].binary_cross_entropy_with_logits(&probs, scale),
+            vec![x.clone()],
+        );
+    }
+    // The fused ops agree with the same losses written as separate ops.
+    let tape = Tape::new();
+    let xv = tape.var(x.clone());
+    let fused = xv.squared_error(&target, 0.25).item();
+    let composed = ((xv - tape.constant(target.clone())).powi(2).sum() * 0.25).item();
+    assert!((fused - composed).abs() <= 1e-5 * composed.abs());
+    let fused = xv.binary_cross_entropy_with_logits(&probs, 0.25).item();
+    let t = tape.constant(probs.clone());
+    let composed = ((xv.softplus() - t * xv).sum() * 0.25).item();
+    assert!((fused - composed).abs() <= 1e-5 * composed.abs());
+}

@@ -28,6 +28,14 @@ fn reduce<'t>(terms: Var<'t>, reduction: Reduction, count: usize) -> Var<'t> {
     }
 }
 
+/// The factor a fused loss multiplies its sum of `count` terms by.
+fn scale(reduction: Reduction, count: usize) -> f32 {
+    match reduction {
+        Reduction::Mean => 1.0 / count.max(1) as f32,
+        Reduction::Sum => 1.0,
+    }
+}
+
 #[track_caller]
 fn same_shape(loss: &str, pred: &Var<'_>, target: &Tensor) {
     let shape = pred.shape();
@@ -68,8 +76,7 @@ fn rows(loss: &str, pred: &Var<'_>, labels: &[usize]) -> usize {
 #[track_caller]
 pub fn mse<'t>(pred: Var<'t>, target: &Tensor, reduction: Reduction) -> Var<'t> {
     same_shape("mse", &pred, target);
-    let diff = pred - pred.tape().constant(target.clone());
-    reduce(diff.powi(2), reduction, target.len())
+    pred.squared_error(target, scale(reduction, target.len()))
 }
 
 /// Binary cross-entropy on probabilities: `−(t·ln p + (1 − t)·ln(1 − p))`, with `p` clipped to
@@ -103,8 +110,7 @@ pub fn binary_cross_entropy_with_logits<'t>(
     reduction: Reduction,
 ) -> Var<'t> {
     same_shape("binary_cross_entropy_with_logits", &logits, target);
-    let t = logits.tape().constant(target.clone());
-    reduce(logits.softplus() - t * logits, reduction, target.len())
+    logits.binary_cross_entropy_with_logits(target, scale(reduction, target.len()))
 }
 
 /// Categorical cross-entropy on probabilities `(batch, classes)` against one-hot (or soft) targets

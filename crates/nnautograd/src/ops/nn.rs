@@ -3,7 +3,7 @@
 use crate::op::Op;
 use crate::tape::NodeValue;
 use crate::Var;
-use nntensor::ndarray::{Axis, Ix1, Ix2};
+use nntensor::ndarray::{Axis, Ix1, Ix2, IxDyn};
 use nntensor::{self as nt, Tensor};
 
 impl<'t> Var<'t> {
@@ -87,7 +87,7 @@ impl<'t> Var<'t> {
             });
             (loss, dlogits, requires_grad)
         };
-        self.record_cross_entropy(loss, dlogits, requires_grad)
+        self.record_loss(loss, dlogits, requires_grad)
     }
 
     /// Mean softmax cross-entropy of logits `(n, classes)` against class indices (`n` labels):
@@ -114,20 +114,153 @@ impl<'t> Var<'t> {
                 sce_forward(logits, requires_grad, |row, visit| visit(labels[row], 1.0));
             (loss, dlogits, requires_grad)
         };
-        self.record_cross_entropy(loss, dlogits, requires_grad)
+        self.record_loss(loss, dlogits, requires_grad)
     }
 }
 
 impl<'t> Var<'t> {
-    /// Records a softmax cross-entropy node: the loss value and its saved gradient.
-    fn record_cross_entropy(self, loss: f32, dlogits: Tensor, requires_grad: bool) -> Var<'t> {
-        let op = Op::SoftmaxCrossEntropy {
-            logits: self.index,
-            dlogits,
+    /// Records a fused loss node: the loss value and its saved gradient.
+    fn record_loss(self, loss: f32, dinput: Tensor, requires_grad: bool) -> Var<'t> {
+        let op = Op::Loss {
+            input: self.index,
+            dinput,
         };
         self.tape
             .push(NodeValue::Owned(nt::scalar(loss)), op, requires_grad)
     }
+
+    /// `scale · Σ (x − target)²` as one node (the squared-error loss; `scale = 1/n` gives the
+    /// mean): one pass forward, and a saved gradient `2·scale·(x − target)` for backward,
+    /// instead of four recorded ops.
+    ///
+    /// ```
+    /// use nnautograd::Tape;
+    /// use nntensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from_shape_vec(vec![2], vec![1.0, 3.0]).unwrap());
+    /// let target = Tensor::from_shape_vec(vec![2], vec![0.0, 1.0]).unwrap();
+    /// let loss = x.squared_error(&target, 0.5); // mean of 1 and 4
+    /// assert_eq!(loss.item(), 2.5);
+    /// assert_eq!(loss.backward().wrt(x).unwrap().as_slice().unwrap(), &[1.0, 2.0]);
+    /// ```
+    #[track_caller]
+    pub fn squared_error(self, target: &Tensor, scale: f32) -> Var<'t> {
+        self.fused_loss(
+            "squared_error",
+            target,
+            |x, t| {
+                let diff = x - t;
+                (diff * diff, 2.0 * diff)
+            },
+            scale,
+        )
+    }
+
+    /// `scale · Σ softplus(x) − target·x`, binary cross-entropy on logits `x`, as one node (with
+    /// `scale = 1/n`, PyTorch's `BCEWithLogitsLoss`): finite for any logit, and a saved gradient
+    /// `scale·(sigmoid(x) − target)` for backward instead of five recorded ops.
+    ///
+    /// ```
+    /// use nnautograd::Tape;
+    /// use nntensor::Tensor;
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::zeros(vec![1]));
+    /// let loss = x.binary_cross_entropy_with_logits(&Tensor::ones(vec![1]), 1.0);
+    /// assert!((loss.item() - 2f32.ln()).abs() < 1e-6);
+    /// assert_eq!(loss.backward().wrt(x).unwrap()[[0]], -0.5);
+    /// ```
+    #[track_caller]
+    pub fn binary_cross_entropy_with_logits(self, target: &Tensor, scale: f32) -> Var<'t> {
+        self.fused_loss(
+            "binary_cross_entropy_with_logits",
+            target,
+            |x, t| {
+                let softplus = x.max(0.0) + nt::ln_1p_unit(nt::exp_fast(-x.abs()));
+                (softplus - t * x, nt::sigmoid_scalar(x) - t)
+            },
+            scale,
+        )
+    }
+
+    /// `scale · Σ term(x, t)` over elements, with gradient `scale · dterm(x, t)`, where `f`
+    /// returns `(term, dterm)`. Sums in f64, in order.
+    #[track_caller]
+    fn fused_loss(
+        self,
+        name: &str,
+        target: &Tensor,
+        f: impl Fn(f32, f32) -> (f32, f32),
+        scale: f32,
+    ) -> Var<'t> {
+        self.check();
+        let (loss, dinput, requires_grad) = {
+            let nodes = self.tape.nodes.borrow();
+            let node = &nodes[self.index];
+            let x = &node.value;
+            assert!(
+                x.shape() == target.shape(),
+                "{name}: predictions have shape {:?} but targets have shape {:?}",
+                x.shape(),
+                target.shape()
+            );
+            let requires_grad = node.requires_grad && self.tape.is_grad_enabled();
+            let mut d = Tensor::zeros(if requires_grad {
+                x.raw_dim()
+            } else {
+                IxDyn(&[0])
+            });
+            let total = match (x.as_slice(), target.as_slice(), d.as_slice_mut()) {
+                (Some(x), Some(t), Some(d)) => fused_loss_slices(x, t, d, &f, scale),
+                _ => {
+                    // Other layouts: element by element.
+                    let mut total = 0.0f64;
+                    let mut grads = d.iter_mut();
+                    nt::ndarray::Zip::from(&**x).and(target).for_each(|&x, &t| {
+                        let (term, dterm) = f(x, t);
+                        total += term as f64;
+                        if let Some(d) = grads.next() {
+                            *d = scale * dterm;
+                        }
+                    });
+                    total
+                }
+            };
+            let dinput = d;
+            ((total * scale as f64) as f32, dinput, requires_grad)
+        };
+        self.record_loss(loss, dinput, requires_grad)
+    }
+}
+
+/// The sum of `f(x, t).0` over row-major slices, writing `scale · f(x, t).1` into `d` (when `d`
+/// is not empty). Two passes, each simple enough to vectorise: the terms go into eight running
+/// sums (element `i` into sum `i % 8`), added in order at the end, so the result depends only on
+/// the inputs.
+#[inline]
+fn fused_loss_slices(
+    x: &[f32],
+    t: &[f32],
+    d: &mut [f32],
+    f: &impl Fn(f32, f32) -> (f32, f32),
+    scale: f32,
+) -> f64 {
+    let mut lanes = [0.0f32; 8];
+    let (mut x_chunks, mut t_chunks) = (x.chunks_exact(8), t.chunks_exact(8));
+    for (xs, ts) in (&mut x_chunks).zip(&mut t_chunks) {
+        for ((lane, &x), &t) in lanes.iter_mut().zip(xs).zip(ts) {
+            *lane += f(x, t).0;
+        }
+    }
+    let rest = x_chunks.remainder().iter().zip(t_chunks.remainder());
+    for (lane, (&x, &t)) in lanes.iter_mut().zip(rest) {
+        *lane += f(x, t).0;
+    }
+    if !d.is_empty() {
+        for ((d, &x), &t) in d.iter_mut().zip(x).zip(t) {
+            *d = scale * f(x, t).1;
+        }
+    }
+    lanes.iter().map(|&lane| lane as f64).sum()
 }
 
 /// `x · w + b` with `b` pre-filled into the output and one GEMM with `beta = 1`.
