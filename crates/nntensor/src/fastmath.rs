@@ -21,7 +21,8 @@ pub fn exp_fast(x: f32) -> f32 {
     const ROUND: f32 = 12_582_912.0;
     // Beyond these, e^x is inf or 0 anyway; clamping keeps the exponent arithmetic in range.
     let clamped = x.clamp(-104.0, 89.0);
-    let n = (clamped * LOG2_E + ROUND) - ROUND;
+    let shifted = clamped * LOG2_E + ROUND;
+    let n = shifted - ROUND;
     let r = (clamped - n * LN2_HI) - n * LN2_LO; // |r| ≤ ln2/2
                                                  // e^r by its Taylor series to r⁷/7! (error < 6e-9 relative on |r| ≤ 0.347).
     let p = 1.0
@@ -31,7 +32,9 @@ pub fn exp_fast(x: f32) -> f32 {
                     + r * (1.0 / 24.0
                         + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
     // Scale by 2^n in two halves so each factor is a normal float even when the result is not.
-    let n = n as i32;
+    // n as an integer, read from the bits of `shifted` (1.5·2^23 + n lies in [2^23, 2^24), where
+    // the spacing is 1): integer arithmetic that vectorises, unlike the saturating `n as i32`.
+    let n = shifted.to_bits() as i32 - ROUND.to_bits() as i32;
     let half = n >> 1;
     let scale = |e: i32| f32::from_bits(((e + 127) as u32) << 23);
     let y = p * scale(half) * scale(n - half);

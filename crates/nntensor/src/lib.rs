@@ -10,6 +10,7 @@ mod reduce;
 mod rng;
 mod softmax;
 mod unary;
+mod wide;
 
 /// The tensor type of nnfacade: a dynamically-shaped, row-major `f32` array from `ndarray`.
 pub type Tensor = ndarray::ArrayD<f32>;
@@ -32,3 +33,4 @@ pub use unary::{
     abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, sigmoid_scalar, softplus,
     sqrt, tanh,
 };
+pub use wide::wide;

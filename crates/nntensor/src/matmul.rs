@@ -326,22 +326,24 @@ fn small_gemm(
         // The common layout (row-major `a` and `c`, as a forward pass makes them) by slices,
         // with the inner dimension a compile-time constant for the tiny-network cases.
         if a.cs == 1 && a.rs == k && c_cs == 1 && c_rs == n && m > 1 {
-            let rows = a.data.chunks_exact(k).zip(c_data.chunks_exact_mut(n));
-            let beta_c = |out: &mut f32| if beta == 0.0 { 0.0 } else { beta * *out };
+            let (a, c) = (a.data, &mut *c_data);
             match k {
-                1 => rows.for_each(|(a, c)| row_times::<1>(a, b_local, c, alpha, &beta_c)),
-                2 => rows.for_each(|(a, c)| row_times::<2>(a, b_local, c, alpha, &beta_c)),
-                3 => rows.for_each(|(a, c)| row_times::<3>(a, b_local, c, alpha, &beta_c)),
-                4 => rows.for_each(|(a, c)| row_times::<4>(a, b_local, c, alpha, &beta_c)),
-                _ => rows.for_each(|(a_row, c_row)| {
-                    for (j, out) in c_row.iter_mut().enumerate() {
-                        let mut sum = 0.0;
-                        for (p, &x) in a_row.iter().enumerate() {
-                            sum += x * b_local[p * n + j];
+                1 => rows_times::<1>(a, b_local, c, n, alpha, beta),
+                2 => rows_times::<2>(a, b_local, c, n, alpha, beta),
+                3 => rows_times::<3>(a, b_local, c, n, alpha, beta),
+                4 => rows_times::<4>(a, b_local, c, n, alpha, beta),
+                _ => a
+                    .chunks_exact(k)
+                    .zip(c.chunks_exact_mut(n))
+                    .for_each(|(a_row, c_row)| {
+                        for (j, out) in c_row.iter_mut().enumerate() {
+                            let mut sum = 0.0;
+                            for (p, &x) in a_row.iter().enumerate() {
+                                sum += x * b_local[p * n + j];
+                            }
+                            *out = alpha * sum + if beta == 0.0 { 0.0 } else { beta * *out };
                         }
-                        *out = alpha * sum + beta_c(out);
-                    }
-                }),
+                    }),
             }
             return;
         }
@@ -370,7 +372,16 @@ fn small_gemm(
         // running sums, and both operands read in memory order when they are transposed).
         let mut sums = [0.0f32; SMALL_C];
         let sums = &mut sums[..m * n];
-        if a.rs == 1 && a.cs == m && b.cs == 1 && b.rs == n {
+        let transposed_times_row_major = a.rs == 1 && a.cs == m && b.cs == 1 && b.rs == n;
+        if transposed_times_row_major && m <= 2 && n <= 2 {
+            // A tiny layer's weight gradient xᵀ·g, with the sizes known at compile time.
+            match (m, n) {
+                (1, 1) => xt_times::<1, 1>(a.data, b.data, sums),
+                (1, 2) => xt_times::<1, 2>(a.data, b.data, sums),
+                (2, 1) => xt_times::<2, 1>(a.data, b.data, sums),
+                _ => xt_times::<2, 2>(a.data, b.data, sums),
+            }
+        } else if transposed_times_row_major {
             // `a` transposed and `b` row-major (a weight gradient xᵀ·g): both by slices.
             for (a_p, b_p) in a.data.chunks_exact(m).zip(b.data.chunks_exact(n)) {
                 for (&x, sums_i) in a_p.iter().zip(sums.chunks_exact_mut(n)) {
@@ -397,23 +408,97 @@ fn small_gemm(
     }
 }
 
-/// One output row `c = alpha·a·b + beta·c` for an inner dimension of `K` (`b` row-major, `K` rows).
+/// `c = alpha·a·b + beta·c` row by row for row-major `a` (`K` columns), `b` (`K`×`n`) and `c`,
+/// with the output width a compile-time constant too when it is at most 4.
+fn rows_times<const K: usize>(
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    n: usize,
+    alpha: f32,
+    beta: f32,
+) {
+    match n {
+        1 => rows_fixed::<K, 1>(a, b, c, alpha, beta),
+        2 => rows_fixed::<K, 2>(a, b, c, alpha, beta),
+        3 => rows_fixed::<K, 3>(a, b, c, alpha, beta),
+        4 => rows_fixed::<K, 4>(a, b, c, alpha, beta),
+        _ => {
+            for (a, c) in a.chunks_exact(K).zip(c.chunks_exact_mut(n)) {
+                let a: &[f32; K] = a.try_into().expect("a row of K elements");
+                for (j, out) in c.iter_mut().enumerate() {
+                    let mut sum = 0.0;
+                    for (p, &x) in a.iter().enumerate() {
+                        sum += x * b[p * n + j];
+                    }
+                    *out = alpha * sum + if beta == 0.0 { 0.0 } else { beta * *out };
+                }
+            }
+        }
+    }
+}
+
+/// [`rows_times`] for an `N`-wide output: `b` lives in registers and every row is unrolled.
 #[inline]
-fn row_times<const K: usize>(
+fn rows_fixed<const K: usize, const N: usize>(
     a: &[f32],
     b: &[f32],
     c: &mut [f32],
     alpha: f32,
-    beta_c: &impl Fn(&mut f32) -> f32,
+    beta: f32,
 ) {
-    let n = c.len();
-    let a: &[f32; K] = a.try_into().expect("a row of K elements");
-    for (j, out) in c.iter_mut().enumerate() {
-        let mut sum = 0.0;
-        for (p, &x) in a.iter().enumerate() {
-            sum += x * b[p * n + j];
+    let mut b_rows = [[0.0f32; N]; K];
+    for (row, b) in b_rows.iter_mut().zip(b.chunks_exact(N)) {
+        row.copy_from_slice(b);
+    }
+    for (a, c) in a.chunks_exact(K).zip(c.chunks_exact_mut(N)) {
+        for (j, out) in c.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for (&x, b_row) in a.iter().zip(&b_rows) {
+                sum += x * b_row[j];
+            }
+            *out = if beta == 0.0 {
+                alpha * sum
+            } else {
+                alpha * sum + beta * *out
+            };
         }
-        *out = alpha * sum + beta_c(out);
+    }
+}
+
+/// `sums += aᵀ·b` for `a` (`k`×`M`) and `b` (`k`×`N`) both row-major, walking `k` once with four
+/// sets of running sums (step `p` into set `p mod 4`, the remainder into set 0) combined in a
+/// fixed order at the end, so the additions do not form one long chain.
+fn xt_times<const M: usize, const N: usize>(a: &[f32], b: &[f32], sums: &mut [f32]) {
+    let mut sets = [[[0.0f32; N]; M]; 4];
+    let (mut a4, mut b4) = (a.chunks_exact(4 * M), b.chunks_exact(4 * N));
+    for (a4, b4) in (&mut a4).zip(&mut b4) {
+        for (set, (a, b)) in sets
+            .iter_mut()
+            .zip(a4.chunks_exact(M).zip(b4.chunks_exact(N)))
+        {
+            for (row, &x) in set.iter_mut().zip(a) {
+                for (sum, &y) in row.iter_mut().zip(b) {
+                    *sum += x * y;
+                }
+            }
+        }
+    }
+    let rest = a4
+        .remainder()
+        .chunks_exact(M)
+        .zip(b4.remainder().chunks_exact(N));
+    for (a, b) in rest {
+        for (row, &x) in sets[0].iter_mut().zip(a) {
+            for (sum, &y) in row.iter_mut().zip(b) {
+                *sum += x * y;
+            }
+        }
+    }
+    for (i, row) in sums.chunks_exact_mut(N).enumerate() {
+        for (j, sum) in row.iter_mut().enumerate() {
+            *sum += (sets[0][i][j] + sets[1][i][j]) + (sets[2][i][j] + sets[3][i][j]);
+        }
     }
 }
 
@@ -595,6 +680,44 @@ mod tests {
                 &naive(a.view(), b.view()),
                 k,
             );
+        }
+    }
+
+    #[test]
+    fn tiny_layer_products_on_every_fixed_size_path() {
+        let mut rng = Rng::seed_from(16);
+        // Row-major x·w with 1-5 inputs and outputs, with beta 0 and 1 (bias pre-filled).
+        for k in 1..=5 {
+            for n in 1..=5 {
+                for m in [2, 7, 1001] {
+                    let a = random2(&mut rng, m, k);
+                    let b = random2(&mut rng, k, n);
+                    let c0 = random2(&mut rng, m, n);
+                    assert_close(
+                        &matmul_2d(a.view(), b.view()),
+                        &naive(a.view(), b.view()),
+                        k,
+                    );
+                    let mut c = c0.clone();
+                    gemm(1.0, a.view(), b.view(), 1.0, c.view_mut());
+                    assert_close(&c, &(naive(a.view(), b.view()) + &c0), k);
+                }
+            }
+        }
+        // Weight gradients xᵀ·g with 1-3 features, k a multiple of 4 or not, beta 0 and 1.
+        for m in 1..=3 {
+            for n in 1..=3 {
+                for k in [1, 3, 4, 7, 1001] {
+                    let x = random2(&mut rng, k, m);
+                    let g = random2(&mut rng, k, n);
+                    let want = naive(x.t(), g.view());
+                    assert_close(&matmul_2d(x.t(), g.view()), &want, k);
+                    let c0 = random2(&mut rng, m, n);
+                    let mut c = c0.clone();
+                    gemm(2.0, x.t(), g.view(), 1.0, c.view_mut());
+                    assert_close(&c, &(want * 2.0 + &c0), k);
+                }
+            }
         }
     }
 

@@ -175,8 +175,12 @@ impl<'t> Var<'t> {
             "binary_cross_entropy_with_logits",
             target,
             |x, t| {
-                let softplus = x.max(0.0) + nt::ln_1p_unit(nt::exp_fast(-x.abs()));
-                (softplus - t * x, nt::sigmoid_scalar(x) - t)
+                // One e^−|x| serves both softplus(x) and σ(x).
+                let e = nt::exp_fast(-x.abs());
+                let softplus = x.max(0.0) + nt::ln_1p_unit(e);
+                let r = 1.0 / (1.0 + e);
+                let sigmoid = if x >= 0.0 { r } else { e * r };
+                (softplus - t * x, sigmoid - t)
             },
             scale,
         )
@@ -233,9 +237,9 @@ impl<'t> Var<'t> {
 }
 
 /// The sum of `f(x, t).0` over row-major slices, writing `scale · f(x, t).1` into `d` (when `d`
-/// is not empty). Two passes, each simple enough to vectorise: the terms go into eight running
-/// sums (element `i` into sum `i % 8`), added in order at the end, so the result depends only on
-/// the inputs.
+/// is not empty), in one pass simple enough to vectorise: the terms go into eight running sums
+/// (element `i` into sum `i % 8`), added in order at the end, so the result depends only on the
+/// inputs.
 #[inline]
 fn fused_loss_slices(
     x: &[f32],
@@ -244,21 +248,52 @@ fn fused_loss_slices(
     f: &impl Fn(f32, f32) -> (f32, f32),
     scale: f32,
 ) -> f64 {
+    nt::wide(
+        #[inline(always)]
+        || fused_loss_lanes(x, t, d, f, scale),
+    )
+}
+
+/// The loops of [`fused_loss_slices`], always inlined so that [`nt::wide`] compiles them for
+/// wide vectors.
+#[inline(always)]
+fn fused_loss_lanes(
+    x: &[f32],
+    t: &[f32],
+    d: &mut [f32],
+    f: &impl Fn(f32, f32) -> (f32, f32),
+    scale: f32,
+) -> f64 {
     let mut lanes = [0.0f32; 8];
     let (mut x_chunks, mut t_chunks) = (x.chunks_exact(8), t.chunks_exact(8));
-    for (xs, ts) in (&mut x_chunks).zip(&mut t_chunks) {
-        for ((lane, &x), &t) in lanes.iter_mut().zip(xs).zip(ts) {
-            *lane += f(x, t).0;
+    if d.is_empty() {
+        for (xs, ts) in (&mut x_chunks).zip(&mut t_chunks) {
+            for ((lane, &x), &t) in lanes.iter_mut().zip(xs).zip(ts) {
+                *lane += f(x, t).0;
+            }
+        }
+    } else {
+        let mut d_chunks = d.chunks_exact_mut(8);
+        for ((xs, ts), ds) in (&mut x_chunks).zip(&mut t_chunks).zip(&mut d_chunks) {
+            let (xs, ts): (&[f32; 8], &[f32; 8]) = (xs.try_into().unwrap(), ts.try_into().unwrap());
+            let mut terms = [0.0f32; 8];
+            let mut dterms = [0.0f32; 8];
+            for i in 0..8 {
+                (terms[i], dterms[i]) = f(xs[i], ts[i]);
+            }
+            for i in 0..8 {
+                lanes[i] += terms[i];
+                ds[i] = scale * dterms[i];
+            }
+        }
+        let rest = x_chunks.remainder().iter().zip(t_chunks.remainder());
+        for ((&x, &t), d) in rest.zip(d_chunks.into_remainder()) {
+            *d = scale * f(x, t).1;
         }
     }
     let rest = x_chunks.remainder().iter().zip(t_chunks.remainder());
     for (lane, (&x, &t)) in lanes.iter_mut().zip(rest) {
         *lane += f(x, t).0;
-    }
-    if !d.is_empty() {
-        for ((d, &x), &t) in d.iter_mut().zip(x).zip(t) {
-            *d = scale * f(x, t).1;
-        }
     }
     lanes.iter().map(|&lane| lane as f64).sum()
 }
@@ -299,9 +334,24 @@ pub(crate) fn linear_forward(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Tens
                     w.shape()
                 );
             };
-            b1.broadcast((x2.nrows(), out_features))
-                .expect("same width")
-                .to_owned()
+            // The bias in the first row, then the filled part copied onto the rest, doubling
+            // each time (a broadcast view's iterator, or a copy per row, costs far more when
+            // rows are narrow).
+            let total = x2.nrows() * out_features;
+            let mut data = vec![0.0; total];
+            if total > 0 {
+                for (out, &b) in data.iter_mut().zip(&b1) {
+                    *out = b;
+                }
+                let mut filled = out_features;
+                while filled < total {
+                    let count = filled.min(total - filled);
+                    data.copy_within(..count, filled);
+                    filled += count;
+                }
+            }
+            nt::ndarray::Array2::from_shape_vec((x2.nrows(), out_features), data)
+                .expect("rows × out_features elements")
         }
         None => nt::ndarray::Array2::zeros((x2.nrows(), out_features)),
     };
