@@ -17,24 +17,31 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn backward(self) -> Grads {
         self.check();
-        let shape = self.shape();
-        assert!(
-            shape.iter().product::<usize>() == 1,
-            "backward: the loss must be a single value, got shape {shape:?}; reduce it with .sum() or .mean() first"
-        );
-        self.backward_with(Tensor::ones(IxDyn(&shape)))
+        let seed = {
+            let value = self.value();
+            assert!(
+                value.len() == 1,
+                "backward: the loss must be a single value, got shape {:?}; reduce it with .sum() or .mean() first",
+                value.shape()
+            );
+            Tensor::ones(value.raw_dim())
+        };
+        self.backward_with(seed)
     }
 
     /// Like [`Var::backward`] but starting from `seed` = ∂loss/∂self, of this value's shape.
     #[track_caller]
     pub fn backward_with(self, seed: Tensor) -> Grads {
         self.check();
-        let shape = self.shape();
-        assert!(
-            seed.shape() == shape.as_slice(),
-            "backward_with: seed shape {:?} differs from the value's shape {shape:?}",
-            seed.shape()
-        );
+        {
+            let value = self.value();
+            assert!(
+                seed.shape() == value.shape(),
+                "backward_with: seed shape {:?} differs from the value's shape {:?}",
+                seed.shape(),
+                value.shape()
+            );
+        }
         let tape: &Tape = self.tape;
         let mut nodes = std::mem::take(&mut *tape.nodes.borrow_mut());
         let mut grads = Grads {
@@ -124,7 +131,11 @@ fn backward_node(
     // A fused loss's saved gradient is used once: scale it in place, no copy.
     if let Op::Loss { input, dinput } = &mut nodes[i].op {
         let mut d = std::mem::take(dinput);
-        d *= g[[]];
+        let g = g.iter().next().copied().expect("a loss has one value");
+        match d.as_slice_mut() {
+            Some(d) => d.iter_mut().for_each(|d| *d *= g),
+            None => d *= g,
+        }
         accumulate(slots, *input, d);
         return;
     }

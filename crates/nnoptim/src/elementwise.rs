@@ -14,6 +14,30 @@ const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
 /// Elements per rayon task.
 const CHUNK: usize = 1 << 14;
 
+/// `f(p, g)` for every element of a parameter and its gradient.
+pub(crate) fn update2<F>(p: &mut Tensor, g: &Tensor, f: F)
+where
+    F: Fn(&mut f32, f32) + Sync,
+{
+    match (p.as_slice_mut(), g.as_slice()) {
+        (Some(p), Some(g)) => {
+            let serial = |p: &mut [f32], g: &[f32]| {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    f(p, g);
+                }
+            };
+            if p.len() < PARALLEL_MIN_ELEMENTS {
+                serial(p, g);
+            } else {
+                p.par_chunks_mut(CHUNK)
+                    .zip(g.par_chunks(CHUNK))
+                    .for_each(|(p, g)| serial(p, g));
+            }
+        }
+        _ => Zip::from(p).and(g).for_each(|p, &g| f(p, g)),
+    }
+}
+
 /// `f(p, g, s)` for every element of a parameter, its gradient and one state buffer.
 pub(crate) fn update3<F>(p: &mut Tensor, g: &Tensor, s: &mut Tensor, f: F)
 where

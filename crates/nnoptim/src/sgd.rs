@@ -2,7 +2,6 @@
 
 use crate::optimizer::{check_kind, float, kind_code, Slots};
 use crate::{elementwise, OptimError, Optimizer};
-use nnautograd::nntensor::ndarray::Zip;
 use nnautograd::{Grads, Param, StateDict};
 
 /// SGD following **PyTorch's `torch.optim.SGD`** (defaults: no momentum, no weight decay):
@@ -106,9 +105,7 @@ impl Optimizer for Sgd {
                 continue;
             };
             if momentum == 0.0 {
-                Zip::from(param.value_mut())
-                    .and(grad)
-                    .for_each(|p, &g| *p -= lr * (g + wd * *p));
+                elementwise::update2(param.value_mut(), grad, |p, g| *p -= lr * (g + wd * *p));
                 continue;
             }
             let first = !self.buffers.has(i);
