@@ -74,7 +74,17 @@ fn accumulate(slots: &mut [Option<Tensor>], j: usize, g: Tensor) {
 /// `g ⊙ f(x)` elementwise, for the unary ops whose derivative depends on one stored value.
 fn times(g: Tensor, x: &Tensor, f: impl Fn(f32) -> f32) -> Tensor {
     let mut g = g;
-    Zip::from(&mut g).and(x).for_each(|g, &x| *g *= f(x));
+    match (g.as_slice_mut(), x.as_slice()) {
+        (Some(gs), Some(xs)) if gs.len() == xs.len() => nt::wide(
+            #[inline(always)]
+            || {
+                for (g, &x) in gs.iter_mut().zip(xs) {
+                    *g *= f(x);
+                }
+            },
+        ),
+        _ => Zip::from(&mut g).and(x).for_each(|g, &x| *g *= f(x)),
+    }
     g
 }
 
