@@ -1,10 +1,10 @@
 //! The elementwise loops every optimizer's update runs: over flat slices (so the compiler can
-//! vectorise them), and on rayon's threads in fixed-size chunks when the parameter is large.
+//! vectorise them, as wide as the CPU allows: [`wide`]), and on rayon's threads in fixed-size chunks when the parameter is large.
 //! Each element's arithmetic is the same whichever thread runs it, so results do not depend on
 //! the thread count.
 
 use nnautograd::nntensor::ndarray::Zip;
-use nnautograd::nntensor::Tensor;
+use nnautograd::nntensor::{wide, Tensor};
 use rayon::prelude::*;
 
 /// Parameters with at least this many elements are updated on rayon's threads (a 784×512 layer
@@ -22,9 +22,14 @@ where
     match (p.as_slice_mut(), g.as_slice()) {
         (Some(p), Some(g)) => {
             let serial = |p: &mut [f32], g: &[f32]| {
-                for (p, &g) in p.iter_mut().zip(g) {
-                    f(p, g);
-                }
+                wide(
+                    #[inline(always)]
+                    || {
+                        for (p, &g) in p.iter_mut().zip(g) {
+                            f(p, g);
+                        }
+                    },
+                )
             };
             if p.len() < PARALLEL_MIN_ELEMENTS {
                 serial(p, g);
@@ -47,9 +52,14 @@ where
     match (p.as_slice_mut(), g.as_slice(), s.as_slice_mut()) {
         (Some(p), Some(g), Some(s)) => {
             let serial = |p: &mut [f32], g: &[f32], s: &mut [f32]| {
-                for ((p, &g), s) in p.iter_mut().zip(g).zip(s) {
-                    f(p, g, s);
-                }
+                wide(
+                    #[inline(always)]
+                    || {
+                        for ((p, &g), s) in p.iter_mut().zip(g).zip(s) {
+                            f(p, g, s);
+                        }
+                    },
+                )
             };
             if p.len() < PARALLEL_MIN_ELEMENTS {
                 serial(p, g, s);
@@ -78,9 +88,14 @@ where
     ) {
         (Some(p), Some(g), Some(a), Some(b)) => {
             let serial = |p: &mut [f32], g: &[f32], a: &mut [f32], b: &mut [f32]| {
-                for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a).zip(b) {
-                    f(p, g, a, b);
-                }
+                wide(
+                    #[inline(always)]
+                    || {
+                        for (((p, &g), a), b) in p.iter_mut().zip(g).zip(a).zip(b) {
+                            f(p, g, a, b);
+                        }
+                    },
+                )
             };
             if p.len() < PARALLEL_MIN_ELEMENTS {
                 serial(p, g, a, b);
