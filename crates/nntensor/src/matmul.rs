@@ -375,12 +375,15 @@ fn small_gemm(
         let transposed_times_row_major = a.rs == 1 && a.cs == m && b.cs == 1 && b.rs == n;
         if transposed_times_row_major && m <= 2 && n <= 2 {
             // A tiny layer's weight gradient xᵀ·g, with the sizes known at compile time.
-            match (m, n) {
-                (1, 1) => xt_times::<1, 1>(a.data, b.data, sums),
-                (1, 2) => xt_times::<1, 2>(a.data, b.data, sums),
-                (2, 1) => xt_times::<2, 1>(a.data, b.data, sums),
-                _ => xt_times::<2, 2>(a.data, b.data, sums),
-            }
+            crate::wide(
+                #[inline(always)]
+                || match (m, n) {
+                    (1, 1) => xt_times::<1, 1>(a.data, b.data, sums),
+                    (1, 2) => xt_times::<1, 2>(a.data, b.data, sums),
+                    (2, 1) => xt_times::<2, 1>(a.data, b.data, sums),
+                    _ => xt_times::<2, 2>(a.data, b.data, sums),
+                },
+            );
         } else if transposed_times_row_major {
             // `a` transposed and `b` row-major (a weight gradient xᵀ·g): both by slices.
             for (a_p, b_p) in a.data.chunks_exact(m).zip(b.data.chunks_exact(n)) {
@@ -466,38 +469,36 @@ fn rows_fixed<const K: usize, const N: usize>(
     }
 }
 
-/// `sums += aᵀ·b` for `a` (`k`×`M`) and `b` (`k`×`N`) both row-major, walking `k` once with four
-/// sets of running sums (step `p` into set `p mod 4`, the remainder into set 0) combined in a
-/// fixed order at the end, so the additions do not form one long chain.
+/// `sums += aᵀ·b` for `a` (`k`×`M`, `M` ≤ 2) and `b` (`k`×`N`) both row-major, walking `k`
+/// once in blocks of eight rows. Each product `a[p, i]·b[p, j]` goes into running sum `p mod 8`
+/// of output `(i, j)`, laid out so one block is a flat, unrolled loop that vectorises; the eight
+/// sums are added in order at the end, so the result depends only on the inputs. Always
+/// inlined, so that [`crate::wide`] compiles it for wide vectors.
+#[inline(always)]
 fn xt_times<const M: usize, const N: usize>(a: &[f32], b: &[f32], sums: &mut [f32]) {
-    let mut sets = [[[0.0f32; N]; M]; 4];
-    let (mut a4, mut b4) = (a.chunks_exact(4 * M), b.chunks_exact(4 * N));
-    for (a4, b4) in (&mut a4).zip(&mut b4) {
-        for (set, (a, b)) in sets
-            .iter_mut()
-            .zip(a4.chunks_exact(M).zip(b4.chunks_exact(N)))
-        {
-            for (row, &x) in set.iter_mut().zip(a) {
-                for (sum, &y) in row.iter_mut().zip(b) {
-                    *sum += x * y;
-                }
+    const BLOCK: usize = 8;
+    // lanes[j][r·M + i] is running sum r of output (i, j).
+    let mut lanes = [[0.0f32; 2 * BLOCK]; N];
+    let mut a_blocks = a.chunks_exact(BLOCK * M);
+    let mut b_blocks = b.chunks_exact(BLOCK * N);
+    for (a, b) in (&mut a_blocks).zip(&mut b_blocks) {
+        for (j, lanes) in lanes.iter_mut().enumerate() {
+            for (q, (lane, &x)) in lanes.iter_mut().zip(a).enumerate() {
+                *lane += x * b[(q / M) * N + j];
             }
         }
     }
-    let rest = a4
-        .remainder()
-        .chunks_exact(M)
-        .zip(b4.remainder().chunks_exact(N));
-    for (a, b) in rest {
-        for (row, &x) in sets[0].iter_mut().zip(a) {
-            for (sum, &y) in row.iter_mut().zip(b) {
-                *sum += x * y;
+    let rest = a_blocks.remainder().chunks_exact(M);
+    for (r, (a, b)) in rest.zip(b_blocks.remainder().chunks_exact(N)).enumerate() {
+        for (lanes, &y) in lanes.iter_mut().zip(b) {
+            for (lane, &x) in lanes[r * M..r * M + M].iter_mut().zip(a) {
+                *lane += x * y;
             }
         }
     }
     for (i, row) in sums.chunks_exact_mut(N).enumerate() {
-        for (j, sum) in row.iter_mut().enumerate() {
-            *sum += (sets[0][i][j] + sets[1][i][j]) + (sets[2][i][j] + sets[3][i][j]);
+        for (sum, lanes) in row.iter_mut().zip(&lanes) {
+            *sum += (0..BLOCK).map(|r| lanes[r * M + i]).sum::<f32>();
         }
     }
 }

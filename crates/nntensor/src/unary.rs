@@ -49,12 +49,12 @@ pub fn powf(t: &Tensor, p: f32) -> Tensor {
 
 /// `-x` elementwise.
 pub fn neg(t: &Tensor) -> Tensor {
-    t.mapv(|x| -x)
+    map_wide(t, |x| -x)
 }
 
 /// `|x|` elementwise.
 pub fn abs(t: &Tensor) -> Tensor {
-    t.mapv(f32::abs)
+    map_wide(t, f32::abs)
 }
 
 /// Logistic sigmoid `1 / (1 + e^-x)` elementwise, stable for any input.
@@ -79,12 +79,12 @@ pub fn tanh(t: &Tensor) -> Tensor {
 /// assert_eq!(nntensor::relu(&t).as_slice().unwrap(), &[0.0, 3.0]);
 /// ```
 pub fn relu(t: &Tensor) -> Tensor {
-    t.mapv(|x| x.max(0.0))
+    map_wide(t, |x| x.max(0.0))
 }
 
 /// `x` for positive inputs, `slope·x` otherwise.
 pub fn leaky_relu(t: &Tensor, slope: f32) -> Tensor {
-    t.mapv(|x| if x > 0.0 { x } else { slope * x })
+    map_wide(t, |x| if x > 0.0 { x } else { slope * x })
 }
 
 /// `ln(1 + e^x)` elementwise, computed as `max(x, 0) + ln(1 + e^−|x|)` so it is finite for any input.
@@ -123,7 +123,7 @@ fn map_wide(t: &Tensor, f: impl Fn(f32) -> f32) -> Tensor {
 #[track_caller]
 pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
     assert!(min <= max, "clamp: min {min} must not exceed max {max}");
-    t.mapv(|x| x.clamp(min, max))
+    map_wide(t, |x| x.clamp(min, max))
 }
 
 #[cfg(test)]

@@ -236,10 +236,13 @@ impl<'t> Var<'t> {
     }
 }
 
+/// Running sums of a fused loss: one 512-bit vector of `f32`.
+const LOSS_LANES: usize = 16;
+
 /// The sum of `f(x, t).0` over row-major slices, writing `scale · f(x, t).1` into `d` (when `d`
-/// is not empty), in one pass simple enough to vectorise: the terms go into eight running sums
-/// (element `i` into sum `i % 8`), added in order at the end, so the result depends only on the
-/// inputs.
+/// is not empty), in one pass simple enough to vectorise: the terms go into [`LOSS_LANES`]
+/// running sums (element `i` into sum `i % LOSS_LANES`), added in order at the end, so the
+/// result depends only on the inputs.
 #[inline]
 fn fused_loss_slices(
     x: &[f32],
@@ -264,8 +267,8 @@ fn fused_loss_lanes(
     f: &impl Fn(f32, f32) -> (f32, f32),
     scale: f32,
 ) -> f64 {
-    let mut lanes = [0.0f32; 8];
-    let (mut x_chunks, mut t_chunks) = (x.chunks_exact(8), t.chunks_exact(8));
+    let mut lanes = [0.0f32; LOSS_LANES];
+    let (mut x_chunks, mut t_chunks) = (x.chunks_exact(LOSS_LANES), t.chunks_exact(LOSS_LANES));
     if d.is_empty() {
         for (xs, ts) in (&mut x_chunks).zip(&mut t_chunks) {
             for ((lane, &x), &t) in lanes.iter_mut().zip(xs).zip(ts) {
@@ -273,15 +276,16 @@ fn fused_loss_lanes(
             }
         }
     } else {
-        let mut d_chunks = d.chunks_exact_mut(8);
+        let mut d_chunks = d.chunks_exact_mut(LOSS_LANES);
         for ((xs, ts), ds) in (&mut x_chunks).zip(&mut t_chunks).zip(&mut d_chunks) {
-            let (xs, ts): (&[f32; 8], &[f32; 8]) = (xs.try_into().unwrap(), ts.try_into().unwrap());
-            let mut terms = [0.0f32; 8];
-            let mut dterms = [0.0f32; 8];
-            for i in 0..8 {
+            let (xs, ts): (&[f32; LOSS_LANES], &[f32; LOSS_LANES]) =
+                (xs.try_into().unwrap(), ts.try_into().unwrap());
+            let mut terms = [0.0f32; LOSS_LANES];
+            let mut dterms = [0.0f32; LOSS_LANES];
+            for i in 0..LOSS_LANES {
                 (terms[i], dterms[i]) = f(xs[i], ts[i]);
             }
-            for i in 0..8 {
+            for i in 0..LOSS_LANES {
                 lanes[i] += terms[i];
                 ds[i] = scale * dterms[i];
             }
