@@ -366,35 +366,58 @@ pub(crate) fn linear_forward(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Tens
 
 /// Shared forward of both softmax cross-entropies. `targets(row, visit)` calls `visit(class, weight)`
 /// for each non-zero target of a row. Returns the mean loss and, if asked, `(softmax − targets) / n`.
+/// One pass over each row's memory: its exponentials (into the gradient's row, where they
+/// vectorise), their sum, its loss terms, then its gradient.
 fn sce_forward(
     logits: &Tensor,
     want_grad: bool,
     targets: impl Fn(usize, &mut dyn FnMut(usize, f32)),
 ) -> (f32, Tensor) {
-    let n = logits.shape()[0];
-    let log_probs = nt::log_softmax(logits, 1);
-    let mut total = 0.0f64;
-    for row in 0..n {
-        targets(row, &mut |c, t| {
-            if t != 0.0 {
-                total -= (t * log_probs[[row, c]]) as f64;
-            }
-        });
-    }
+    let (n, classes) = (logits.shape()[0], logits.shape()[1]);
+    let logits = logits.as_standard_layout();
+    let x = logits.as_slice().expect("standard layout");
     let inv_n = 1.0 / n as f32;
+    // The gradient, or one row of scratch space when no gradient is wanted.
+    let mut d = vec![0.0f32; if want_grad { n * classes } else { classes }];
+    let mut total = 0.0f64;
+    nt::wide(
+        #[inline(always)]
+        || {
+            for (row, xs) in x.chunks_exact(classes.max(1)).enumerate() {
+                let ds = if want_grad {
+                    &mut d[row * classes..(row + 1) * classes]
+                } else {
+                    &mut d[..]
+                };
+                let max = xs.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                for (e, &v) in ds.iter_mut().zip(xs) {
+                    *e = nt::exp_fast(v - max);
+                }
+                let sum: f32 = ds.iter().sum();
+                // log_softmax(x)_c = x_c − shift.
+                let shift = max + sum.ln();
+                let mut target_sum = 0.0;
+                targets(row, &mut |c, t| {
+                    if t != 0.0 {
+                        total -= (t * (xs[c] - shift)) as f64;
+                    }
+                    target_sum += t;
+                });
+                if want_grad {
+                    // ∂/∂logits of −Σ_c t_c·log_softmax_c = softmax·Σ_c t_c − t, over n.
+                    let scale = target_sum * inv_n / sum;
+                    for e in ds.iter_mut() {
+                        *e *= scale;
+                    }
+                    targets(row, &mut |c, t| ds[c] -= t * inv_n);
+                }
+            }
+        },
+    );
     let dlogits = if want_grad {
-        // ∂/∂logits of −Σ_c t_c·log_softmax_c = softmax·Σ_c t_c − t, per row, over n.
-        let mut d = log_probs;
-        for row in 0..n {
-            let mut target_sum = 0.0;
-            targets(row, &mut |_, t| target_sum += t);
-            d.index_axis_mut(Axis(0), row)
-                .mapv_inplace(|lp| lp.exp() * target_sum * inv_n);
-            targets(row, &mut |c, t| d[[row, c]] -= t * inv_n);
-        }
-        d
+        Tensor::from_shape_vec(IxDyn(&[n, classes]), d).expect("n × classes gradients")
     } else {
-        Tensor::zeros(nt::ndarray::IxDyn(&[0]))
+        Tensor::zeros(IxDyn(&[0]))
     };
     ((total / n as f64) as f32, dlogits)
 }
