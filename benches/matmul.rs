@@ -74,11 +74,11 @@ fn transposed(c: &mut Criterion) {
 }
 
 /// Where threading the kernel starts to pay: the same product on one thread and on the pool, for
-/// sizes around `PARALLEL_MIN_MACS` (2^20 multiply-adds, about 100³).
+/// sizes around `PARALLEL_MIN_MACS` (2^21 multiply-adds, 128³).
 fn threshold(c: &mut Criterion) {
     let single = one_thread_pool();
     let mut group = c.benchmark_group("matmul_threshold");
-    for &size in &[48usize, 64, 96, 128, 192] {
+    for &size in &[48usize, 64, 96, 128, 160, 192] {
         let (a, b) = (random(size, size, 6), random(size, size, 7));
         let mut out = Array2::<f32>::zeros((size, size));
         group.throughput(Throughput::Elements((size * size * size) as u64));

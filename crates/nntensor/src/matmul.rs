@@ -16,9 +16,10 @@ use ndarray::{
 };
 use std::cell::Cell;
 
-/// Products with fewer multiply-adds than this run on one thread: below it, handing work to
-/// rayon costs more than it saves (see `benches/matmul.rs`, `matmul_threshold`).
-pub const PARALLEL_MIN_MACS: usize = 1 << 20;
+/// Products of at most this many multiply-adds (128³) run on one thread: up to there, handing
+/// work to rayon costs about what it saves (see `benches/matmul.rs`, `matmul_threshold`: on an
+/// AVX-512 machine 128³ took 17.8 µs on one thread and 22.7 µs on two, 160³ 33.6 and 28.3 µs).
+pub const PARALLEL_MIN_MACS: usize = 1 << 21;
 
 thread_local! {
     /// Set while this thread runs inside [`single_threaded`].
@@ -164,7 +165,7 @@ pub fn gemm(
         small_gemm(alpha, a, b, beta, c);
         return;
     }
-    let parallel = m * k * n >= PARALLEL_MIN_MACS && may_use_threads();
+    let parallel = m * k * n > PARALLEL_MIN_MACS && may_use_threads();
     kernel(alpha, a, b, beta, c, parallel);
 }
 
@@ -599,7 +600,7 @@ fn batched_gemm(a: ArrayView3<'_, f32>, b: ArrayView3<'_, f32>, mut c: ArrayView
             kernel(1.0, a, b, 0.0, c, false)
         }
     };
-    if batch * m * k * n < PARALLEL_MIN_MACS || batch == 1 || !may_use_threads() {
+    if batch * m * k * n <= PARALLEL_MIN_MACS || batch == 1 || !may_use_threads() {
         // Too little work to share, or one big item: let the 2-D path split its rows.
         for i in 0..batch {
             gemm(
@@ -855,7 +856,8 @@ mod tests {
             }
         }
         let a3 = Array3::from_shape_fn((16, 40, 64), |_| rng.uniform(-1.0, 1.0));
-        let b3 = Array3::from_shape_fn((16, 64, 48), |_| rng.uniform(-1.0, 1.0));
+        // 16·40·64·64 multiply-adds: above PARALLEL_MIN_MACS, so the batch is split.
+        let b3 = Array3::from_shape_fn((16, 64, 64), |_| rng.uniform(-1.0, 1.0));
         let one = in_pool(1, || batched_matmul(a3.view(), b3.view()));
         for threads in [2, 3, 4] {
             let many = in_pool(threads, || batched_matmul(a3.view(), b3.view()));
