@@ -49,7 +49,7 @@ impl<'t> Var<'t> {
             generation: self.generation,
             ..Grads::default()
         };
-        let mut slots: Vec<Option<Tensor>> = Vec::with_capacity(self.index + 1);
+        let mut slots = std::mem::take(&mut *tape.slots.borrow_mut());
         slots.resize_with(self.index + 1, || None);
         slots[self.index] = Some(seed);
         for i in (0..=self.index).rev() {
@@ -58,6 +58,8 @@ impl<'t> Var<'t> {
                 backward_node(&mut nodes, &mut slots, &mut grads, i, g);
             }
         }
+        slots.clear();
+        *tape.slots.borrow_mut() = slots;
         tape.finish_generation(nodes);
         grads
     }

@@ -56,6 +56,8 @@ pub(crate) struct Node {
 pub struct Tape {
     id: u64,
     pub(crate) nodes: RefCell<Vec<Node>>,
+    /// The gradient slots of `backward`, kept empty between passes to reuse their allocation.
+    pub(crate) slots: RefCell<Vec<Option<Tensor>>>,
     generation: Cell<u32>,
     grad_disabled: Cell<u32>,
 }
@@ -65,6 +67,7 @@ impl Default for Tape {
         Tape {
             id: NEXT_TAPE_ID.fetch_add(1, Ordering::Relaxed),
             nodes: RefCell::new(Vec::new()),
+            slots: RefCell::new(Vec::new()),
             generation: Cell::new(0),
             grad_disabled: Cell::new(0),
         }

@@ -38,10 +38,11 @@ fn scale(reduction: Reduction, count: usize) -> f32 {
 
 #[track_caller]
 fn same_shape(loss: &str, pred: &Var<'_>, target: &Tensor) {
-    let shape = pred.shape();
+    let value = pred.value();
     assert!(
-        shape == target.shape(),
-        "{loss}: predictions have shape {shape:?} but targets have shape {:?}",
+        value.shape() == target.shape(),
+        "{loss}: predictions have shape {:?} but targets have shape {:?}",
+        value.shape(),
         target.shape()
     );
 }
