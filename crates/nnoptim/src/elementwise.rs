@@ -1,5 +1,6 @@
 //! The elementwise loops every optimizer's update runs: over flat slices (so the compiler can
-//! vectorise them, as wide as the CPU allows: [`wide`]), and on rayon's threads in fixed-size chunks when the parameter is large.
+//! vectorise them, as wide as the CPU allows: [`wide`]), and on rayon's threads in fixed-size
+//! chunks when the parameter is large.
 //! Each element's arithmetic is the same whichever thread runs it, so results do not depend on
 //! the thread count.
 

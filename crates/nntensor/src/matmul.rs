@@ -333,18 +333,7 @@ fn small_gemm(
                 2 => rows_times::<2>(a, b_local, c, n, alpha, beta),
                 3 => rows_times::<3>(a, b_local, c, n, alpha, beta),
                 4 => rows_times::<4>(a, b_local, c, n, alpha, beta),
-                _ => a
-                    .chunks_exact(k)
-                    .zip(c.chunks_exact_mut(n))
-                    .for_each(|(a_row, c_row)| {
-                        for (j, out) in c_row.iter_mut().enumerate() {
-                            let mut sum = 0.0;
-                            for (p, &x) in a_row.iter().enumerate() {
-                                sum += x * b_local[p * n + j];
-                            }
-                            *out = alpha * sum + if beta == 0.0 { 0.0 } else { beta * *out };
-                        }
-                    }),
+                _ => rows_any(a, b_local, c, k, n, alpha, beta),
             }
             return;
         }
@@ -427,17 +416,20 @@ fn rows_times<const K: usize>(
         2 => rows_fixed::<K, 2>(a, b, c, alpha, beta),
         3 => rows_fixed::<K, 3>(a, b, c, alpha, beta),
         4 => rows_fixed::<K, 4>(a, b, c, alpha, beta),
-        _ => {
-            for (a, c) in a.chunks_exact(K).zip(c.chunks_exact_mut(n)) {
-                let a: &[f32; K] = a.try_into().expect("a row of K elements");
-                for (j, out) in c.iter_mut().enumerate() {
-                    let mut sum = 0.0;
-                    for (p, &x) in a.iter().enumerate() {
-                        sum += x * b[p * n + j];
-                    }
-                    *out = alpha * sum + if beta == 0.0 { 0.0 } else { beta * *out };
-                }
+        _ => rows_any(a, b, c, K, n, alpha, beta),
+    }
+}
+
+/// `c = alpha·a·b + beta·c` row by row for row-major `a` (`k` columns), `b` (`k`×`n`) and `c`,
+/// with no size known at compile time.
+fn rows_any(a: &[f32], b: &[f32], c: &mut [f32], k: usize, n: usize, alpha: f32, beta: f32) {
+    for (a_row, c_row) in a.chunks_exact(k).zip(c.chunks_exact_mut(n)) {
+        for (j, out) in c_row.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for (p, &x) in a_row.iter().enumerate() {
+                sum += x * b[p * n + j];
             }
+            *out = alpha * sum + if beta == 0.0 { 0.0 } else { beta * *out };
         }
     }
 }

@@ -214,7 +214,10 @@ impl<'t> Var<'t> {
                 IxDyn(&[0])
             });
             let total = match (x.as_slice(), target.as_slice(), d.as_slice_mut()) {
-                (Some(x), Some(t), Some(d)) => fused_loss_slices(x, t, d, &f, scale),
+                (Some(x), Some(t), Some(d)) => nt::wide(
+                    #[inline(always)]
+                    || fused_loss_slices(x, t, d, &f, scale),
+                ),
                 _ => {
                     // Other layouts: element by element.
                     let mut total = 0.0f64;
@@ -242,25 +245,10 @@ const LOSS_LANES: usize = 16;
 /// The sum of `f(x, t).0` over row-major slices, writing `scale · f(x, t).1` into `d` (when `d`
 /// is not empty), in one pass simple enough to vectorise: the terms go into [`LOSS_LANES`]
 /// running sums (element `i` into sum `i % LOSS_LANES`), added in order at the end, so the
-/// result depends only on the inputs.
-#[inline]
-fn fused_loss_slices(
-    x: &[f32],
-    t: &[f32],
-    d: &mut [f32],
-    f: &impl Fn(f32, f32) -> (f32, f32),
-    scale: f32,
-) -> f64 {
-    nt::wide(
-        #[inline(always)]
-        || fused_loss_lanes(x, t, d, f, scale),
-    )
-}
-
-/// The loops of [`fused_loss_slices`], always inlined so that [`nt::wide`] compiles them for
-/// wide vectors.
+/// result depends only on the inputs. Always inlined, so that the [`nt::wide`] around its call
+/// compiles it for wide vectors.
 #[inline(always)]
-fn fused_loss_lanes(
+fn fused_loss_slices(
     x: &[f32],
     t: &[f32],
     d: &mut [f32],
