@@ -24,8 +24,8 @@ fn mnist_load(c: &mut Criterion) {
 
 fn batch_gather(c: &mut Criterion) {
     let mut rng = Rng::seed_from(0);
-    let x = Tensor::from_shape_simple_fn(vec![60000, 784], || rng.next_f32());
-    let y = Tensor::from_shape_simple_fn(vec![60000], || rng.below(10) as f32);
+    let x = Tensor::from_fn(vec![60000, 784], || rng.next_f32());
+    let y = Tensor::from_fn(vec![60000], || rng.below(10) as f32);
     let data = Dataset::new(x, y).unwrap();
     c.bench_function("epoch_of_shuffled_batches_128x784", |b| {
         b.iter(|| {

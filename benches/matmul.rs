@@ -6,8 +6,9 @@
 //! GFLOP/s = 2 × the reported Gelem/s.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use nnfacade::tensor::cpu::{gemm, matmul_2d};
 use nnfacade::tensor::ndarray::Array2;
-use nnfacade::tensor::{gemm, matmul_2d, Rng};
+use nnfacade::tensor::Rng;
 use std::hint::black_box;
 
 fn random(rows: usize, cols: usize, seed: u64) -> Array2<f32> {

@@ -15,7 +15,7 @@ use nnfacade::autograd::Var;
 use nnfacade::data::mnist;
 use nnfacade::layers::{binary_cross_entropy_with_logits, mse, Reduction};
 use nnfacade::prelude::*;
-use nnfacade::tensor::{matmul_2d, ndarray::Array2};
+use nnfacade::tensor::{cpu::matmul_2d, ndarray::Array2};
 use std::time::Instant;
 
 struct Args {
@@ -107,7 +107,7 @@ fn mnist_mlp(
     let classes = nnfacade::tensor::argmax_axis(&predicted, 1);
     let correct = classes
         .iter()
-        .zip(data.test.targets().iter())
+        .zip(data.test.targets().values().iter())
         .filter(|(p, &t)| **p == t as usize)
         .count();
     let s_per_epoch = if history.seconds.len() > 1 {
@@ -156,7 +156,7 @@ fn xor_steps() -> String {
         [[0., 0.], [0., 1.], [1., 0.], [1., 1.]][i[0] % 4][i[1]]
     });
     let y = Tensor::from_shape_fn(vec![1000, 1], |i| [0., 1., 1., 0.][i[0] % 4]);
-    let t = |shape: Vec<usize>, v: Vec<f32>| Tensor::from_shape_vec(shape, v).expect("shape");
+    let t = |shape: Vec<usize>, v: Vec<f32>| Tensor::from_vec(shape, v).expect("shape");
     let mut params = [
         Param::new(t(vec![2, 2], vec![0.2, 0.4, 0.3, -0.1])),
         Param::new(Tensor::zeros(vec![2])),
@@ -199,9 +199,9 @@ fn xor_steps() -> String {
 /// W5: y = 2x + 1, x = i mod 100, batch 1, plain SGD lr 1e-4 on squared error, in order, 10 epochs.
 fn line_steps() -> String {
     let xs: Vec<Tensor> = (0..10_000)
-        .map(|i| Tensor::from_elem(vec![1, 1], (i % 100) as f32))
+        .map(|i| Tensor::full(vec![1, 1], (i % 100) as f32))
         .collect();
-    let ys: Vec<Tensor> = xs.iter().map(|x| x.mapv(|v| 2.0 * v + 1.0)).collect();
+    let ys: Vec<Tensor> = xs.iter().map(|x| x * 2.0 + 1.0).collect();
     let mut w = Param::new(Tensor::zeros(vec![1, 1]));
     let mut b = Param::new(Tensor::zeros(vec![1]));
     let mut sgd = Sgd::new(1e-4);

@@ -39,10 +39,15 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         -b / w
     );
     let probabilities = model.predict(data.inputs())?;
-    for (x, p) in data.inputs().iter().zip(probabilities.iter()) {
+    for (x, p) in data
+        .inputs()
+        .to_vec()
+        .into_iter()
+        .zip(probabilities.to_vec())
+    {
         println!(
             "  {x:>6}  →  p(is 15) = {p:.4}  {}",
-            if *p > 0.5 { "yes" } else { "no" }
+            if p > 0.5 { "yes" } else { "no" }
         );
     }
     let accuracy = history.last("accuracy").unwrap_or(f64::NAN);

@@ -47,7 +47,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let started = Instant::now();
         let (mut loss_sum, mut seen) = (0.0f64, 0usize);
         for batch in data.train.batches(128, Some(rng.next_u64()), false) {
-            let labels: Vec<usize> = batch.y.iter().map(|&l| l as usize).collect();
+            let labels: Vec<usize> = batch.y.values().iter().map(|&l| l as usize).collect();
             // Forward: the parameters are shared with the tape, not copied.
             let x = tape.constant(batch.x);
             let hidden = x.linear(tape.param(&w1), Some(tape.param(&b1))).relu();
@@ -77,7 +77,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let predicted = argmax_axis(&logits.value(), 1);
         predicted
             .iter()
-            .zip(data.test.targets().iter())
+            .zip(data.test.targets().values().iter())
             .filter(|(p, &t)| **p == t as usize)
             .count()
     });

@@ -46,7 +46,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     history.plot_svg(&plot, "XOR: 2-4-1 tanh/sigmoid network, SGD lr 0.5")?;
 
     let outputs = model.predict(data.inputs())?;
-    for (row, p) in data.inputs().outer_iter().zip(outputs.iter()) {
+    let inputs = data.inputs().to_vec();
+    for (row, p) in inputs.chunks(2).zip(outputs.to_vec()) {
         println!("  {} XOR {} → {p:.4}", row[0], row[1]);
     }
     let accuracy = history.last("accuracy").unwrap_or(f64::NAN);

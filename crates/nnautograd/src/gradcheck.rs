@@ -66,7 +66,7 @@ impl std::error::Error for GradcheckError {}
 /// ```
 /// use nnautograd::{gradcheck, Tape, Var};
 /// use nntensor::Tensor;
-/// let x = Tensor::from_shape_vec(vec![3], vec![0.3, -0.7, 1.1]).unwrap();
+/// let x = Tensor::from_vec(vec![3], vec![0.3, -0.7, 1.1]).unwrap();
 /// // d/dx of x·tanh(x)
 /// gradcheck(|_tape: &Tape, v: &[Var]| v[0] * v[0].tanh(), &[x]).unwrap();
 /// ```
@@ -92,29 +92,30 @@ where
     let out = f(&tape, &vars);
     let out_shape = out.shape();
     let mut rng = Rng::seed_from(0x6772_6164); // "grad"
-    let weights = Tensor::from_shape_simple_fn(out_shape.clone(), || rng.uniform(0.5, 1.5));
+    let weights = Tensor::from_fn(out_shape, || rng.uniform(0.5, 1.5));
     let grads = (out * tape.constant(weights.clone())).sum().backward();
-    let analytic: Vec<Tensor> = vars
+    let analytic: Vec<Vec<f32>> = vars
         .iter()
         .zip(inputs)
         .map(|(&v, t)| {
             grads
                 .wrt(v)
-                .cloned()
-                .unwrap_or_else(|| Tensor::zeros(t.raw_dim()))
+                .map(|g| g.to_vec())
+                .unwrap_or_else(|| vec![0.0; t.len()])
         })
         .collect();
 
+    let weight_values = weights.to_vec();
     // Numeric: the same weighted sum, evaluated in f64 at x ± h for each element.
     let weighted = |inputs: &[Tensor]| -> f64 {
         let tape = Tape::new();
         tape.no_grad(|| {
             let vars: Vec<Var<'_>> = inputs.iter().map(|t| tape.constant(t.clone())).collect();
             let out = f(&tape, &vars);
-            let value = out.value();
+            let value = out.value().to_vec();
             value
                 .iter()
-                .zip(weights.iter())
+                .zip(&weight_values)
                 .map(|(&y, &w)| y as f64 * w as f64)
                 .sum()
         })
@@ -123,18 +124,24 @@ where
     let mut mismatches = 0;
     let mut work: Vec<Tensor> = inputs.to_vec();
     for (input, grad) in analytic.iter().enumerate() {
-        let indices: Vec<_> = inputs[input].indexed_iter().map(|(idx, _)| idx).collect();
-        for idx in indices {
-            let x = inputs[input][&idx];
-            work[input][&idx] = x + options.step;
-            let plus = weighted(&work);
-            work[input][&idx] = x - options.step;
-            let minus = weighted(&work);
-            work[input][&idx] = x;
+        let values = inputs[input].to_vec();
+        let shape = inputs[input].shape().to_vec();
+        let mut at = |values: &[f32]| -> f64 {
+            work[input] = Tensor::from_vec(shape.as_slice(), values.to_vec())
+                .expect("same length as the input");
+            weighted(&work)
+        };
+        let mut perturbed = values.clone();
+        for (k, &x) in values.iter().enumerate() {
+            perturbed[k] = x + options.step;
+            let plus = at(&perturbed);
+            perturbed[k] = x - options.step;
+            let minus = at(&perturbed);
+            perturbed[k] = x;
             // The step actually taken in f32 may differ from `step`: divide by the real one.
             let h = ((x + options.step) as f64 - (x - options.step) as f64) / 2.0;
             let numeric = (plus - minus) / (2.0 * h);
-            let analytic = grad[&idx] as f64;
+            let analytic = grad[k] as f64;
             let tol = options.abs_tol + options.rel_tol * analytic.abs().max(numeric.abs());
             // Written so that a NaN on either side counts as a mismatch.
             let agrees = (analytic - numeric).abs() <= tol;
@@ -142,16 +149,27 @@ where
                 mismatches += 1;
                 first.get_or_insert(GradcheckError {
                     input,
-                    index: nntensor::ndarray::Dimension::slice(&idx).to_vec(),
+                    index: unravel(k, &shape),
                     analytic,
                     numeric,
                     mismatches: 0,
                 });
             }
         }
+        work[input] = inputs[input].clone();
     }
     match first {
         Some(err) => Err(GradcheckError { mismatches, ..err }),
         None => Ok(()),
     }
+}
+
+/// The multi-index of row-major offset `k` in `shape`.
+fn unravel(mut k: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for (i, &size) in shape.iter().enumerate().rev() {
+        index[i] = k % size;
+        k /= size;
+    }
+    index
 }

@@ -1,26 +1,7 @@
 //! Gradients returned by `backward`.
 
 use crate::{Param, ParamId, Var};
-use nntensor::{ndarray, Tensor};
-use rayon::prelude::*;
-
-/// Gradients with at least this many elements are summed on rayon's threads.
-const PARALLEL_MIN_ELEMENTS: usize = 1 << 16;
-
-/// Elements per rayon task when summing gradients.
-const CHUNK: usize = 1 << 14;
-
-/// `a += b` elementwise, vectorised as wide as the CPU allows.
-fn add_slices(a: &mut [f32], b: &[f32]) {
-    nntensor::wide(
-        #[inline(always)]
-        || {
-            for (a, &b) in a.iter_mut().zip(b) {
-                *a += b;
-            }
-        },
-    )
-}
+use nntensor::Tensor;
 
 /// The gradients of one backward pass: one per parameter (keyed by [`ParamId`]) and one per leaf
 /// made with [`crate::Tape::var`]. A parameter or leaf the loss does not depend on has none.
@@ -75,20 +56,20 @@ impl Grads {
 
     /// Adds the parameter gradients of `other` into these, element by element, as when one batch's
     /// gradient is computed in parts (`self + other`, in that order). A parameter only `other` has
-    /// is moved over. Large gradients are added on rayon's threads; the sum is the same whatever
-    /// the thread count. Panics if a parameter's two gradients differ in shape.
+    /// is moved over. Large gradients are added on rayon's threads (outside
+    /// [`nntensor::cpu::single_threaded`]); the sum is the same whatever the thread count. Panics if a parameter's two gradients differ in shape.
     ///
     /// ```
     /// use nnautograd::{Param, Tape};
     /// use nntensor::Tensor;
-    /// let w = Param::new(Tensor::from_elem(vec![2], 1.0));
+    /// let w = Param::new(Tensor::ones([2]));
     /// let pass = |x: f32| {
     ///     let tape = Tape::new();
     ///     (tape.param(&w) * x).sum().backward()
     /// };
     /// let mut grads = pass(2.0);
     /// grads.accumulate(pass(3.0));
-    /// assert_eq!(grads.get(&w).unwrap().as_slice().unwrap(), &[5.0, 5.0]);
+    /// assert_eq!(grads.get(&w).unwrap().to_vec(), vec![5.0, 5.0]);
     /// ```
     #[track_caller]
     pub fn accumulate(&mut self, other: Grads) {
@@ -102,16 +83,7 @@ impl Grads {
                 theirs.shape(),
                 "Grads::accumulate: the two gradients of one parameter differ in shape"
             );
-            match (ours.as_slice_mut(), theirs.as_slice()) {
-                (Some(a), Some(b)) if b.len() >= PARALLEL_MIN_ELEMENTS => a
-                    .par_chunks_mut(CHUNK)
-                    .zip(b.par_chunks(CHUNK))
-                    .for_each(|(a, b)| add_slices(a, b)),
-                (Some(a), Some(b)) => add_slices(a, b),
-                _ => ndarray::Zip::from(ours)
-                    .and(&theirs)
-                    .par_for_each(|a, &b| *a += b),
-            }
+            *ours += &theirs;
         }
     }
 

@@ -2,7 +2,7 @@
 //! input nodes and whatever its backward needs beyond the stored node values.
 
 use crate::ParamId;
-use nntensor::Tensor;
+use nntensor::{Tensor, UnaryOp};
 
 /// A recorded operation. Inputs are node indices on the same tape; every node's value is kept
 /// until `backward`, so most variants need nothing else.
@@ -16,22 +16,8 @@ pub(crate) enum Op {
     Sub(usize, usize),
     Mul(usize, usize),
     Div(usize, usize),
-    AddScalar(usize),
-    MulScalar(usize, f32),
-    DivScalar(usize, f32),
-    Neg(usize),
-    Exp(usize),
-    Log(usize),
-    Sqrt(usize),
-    Powi(usize, i32),
-    Powf(usize, f32),
-    Abs(usize),
-    Sigmoid(usize),
-    Tanh(usize),
-    Relu(usize),
-    Softplus(usize),
-    LeakyRelu(usize, f32),
-    Clamp(usize, f32, f32),
+    /// An elementwise map of one input (activations, maths functions, scalar arithmetic).
+    Unary(usize, UnaryOp),
     SumAll(usize),
     MeanAll(usize),
     MaxAll(usize),

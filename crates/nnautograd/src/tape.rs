@@ -251,13 +251,7 @@ impl<'t> Var<'t> {
     /// The single value of a one-element tensor (a loss). Panics for any other size.
     #[track_caller]
     pub fn item(&self) -> f32 {
-        let value = self.value();
-        assert!(
-            value.len() == 1,
-            "item: expected a single value, got shape {:?}",
-            value.shape()
-        );
-        value.iter().next().copied().expect("one element")
+        self.value().item()
     }
 
     /// Whether a gradient flows back through this value.

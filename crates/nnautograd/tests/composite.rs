@@ -12,8 +12,8 @@ fn is_fifteen_data() -> (Tensor, Tensor) {
         .map(|&x| if x == 15.0 { 1.0 } else { 0.0 })
         .collect();
     // Scale as the tutorial does before training: x / 100.
-    let x = Tensor::from_shape_vec(vec![10, 1], xs.iter().map(|x| x / 100.0).collect()).unwrap();
-    (x, Tensor::from_shape_vec(vec![10, 1], ys).unwrap())
+    let x = Tensor::from_vec(vec![10, 1], xs.iter().map(|x| x / 100.0).collect()).unwrap();
+    (x, Tensor::from_vec(vec![10, 1], ys).unwrap())
 }
 
 /// Binary cross-entropy of probabilities `p` against 0/1 targets `t`.
@@ -24,8 +24,8 @@ fn bce<'t>(p: Var<'t>, t: Var<'t>) -> Var<'t> {
 #[test]
 fn logistic_regression_gradients_and_descent() {
     let (x, y) = is_fifteen_data();
-    let w = Tensor::from_shape_vec(vec![1, 1], vec![-0.3]).unwrap();
-    let b = Tensor::from_shape_vec(vec![1], vec![0.1]).unwrap();
+    let w = Tensor::from_vec(vec![1, 1], vec![-0.3]).unwrap();
+    let b = Tensor::from_vec(vec![1], vec![0.1]).unwrap();
     let yc = y.clone();
     gradcheck(
         move |tape, v| {
@@ -76,12 +76,12 @@ fn net<'t>(x: Var<'t>, p: &[Var<'t>]) -> Var<'t> {
 /// The 2-2-1 sigmoid XOR network of the tutorials: gradients checked through the whole net.
 #[test]
 fn xor_network_gradients_and_descent() {
-    let x = Tensor::from_shape_vec(vec![4, 2], vec![0., 0., 0., 1., 1., 0., 1., 1.]).unwrap();
-    let y = Tensor::from_shape_vec(vec![4, 1], vec![0., 1., 1., 0.]).unwrap();
+    let x = Tensor::from_vec(vec![4, 2], vec![0., 0., 0., 1., 1., 0., 1., 1.]).unwrap();
+    let y = Tensor::from_vec(vec![4, 1], vec![0., 1., 1., 0.]).unwrap();
     let mut rng = Rng::seed_from(1);
-    let w1 = Tensor::from_shape_simple_fn(vec![2, 2], || rng.uniform(-1.0, 1.0));
+    let w1 = Tensor::from_fn(vec![2, 2], || rng.uniform(-1.0, 1.0));
     let b1 = Tensor::zeros(vec![2]);
-    let w2 = Tensor::from_shape_simple_fn(vec![2, 1], || rng.uniform(-1.0, 1.0));
+    let w2 = Tensor::from_fn(vec![2, 1], || rng.uniform(-1.0, 1.0));
     let b2 = Tensor::zeros(vec![1]);
 
     let (xc, yc) = (x.clone(), y.clone());
@@ -121,7 +121,7 @@ fn xor_network_gradients_and_descent() {
 #[test]
 fn mlp_fused_and_unfused_gradients_agree() {
     let mut rng = Rng::seed_from(2);
-    let mut t = |shape: Vec<usize>| Tensor::from_shape_simple_fn(shape, || rng.uniform(-0.1, 0.1));
+    let mut t = |shape: Vec<usize>| Tensor::from_fn(shape, || rng.uniform(-0.1, 0.1));
     let (x, w1, b1, w2, b2) = (
         t(vec![16, 20]),
         t(vec![20, 8]),
@@ -153,7 +153,7 @@ fn mlp_fused_and_unfused_gradients_agree() {
     };
     for (f, u) in run(true).iter().zip(run(false)) {
         assert_eq!(f.shape(), u.shape());
-        for (a, b) in f.iter().zip(u.iter()) {
+        for (a, b) in f.values().iter().zip(u.values().iter()) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
     }

@@ -155,12 +155,12 @@ fn load_split(dir: &Path, split: &str, options: MnistOptions) -> Result<Dataset,
     } else {
         vec![n, rows, cols]
     };
-    let x = Tensor::from_shape_vec(shape, values).expect("length checked by the IDX reader");
+    let x = Tensor::from_vec(shape, values).expect("length checked by the IDX reader");
     let y = if options.one_hot {
         let classes: Vec<usize> = label_bytes.iter().map(|&l| l as usize).collect();
         nntensor::one_hot(&classes, options.classes).expect("labels checked above")
     } else {
-        Tensor::from_shape_vec(vec![n], label_bytes.iter().map(|&l| l as f32).collect())
+        Tensor::from_vec(vec![n], label_bytes.iter().map(|&l| l as f32).collect())
             .expect("n labels")
     };
     Dataset::new(x, y)

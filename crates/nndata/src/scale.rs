@@ -1,14 +1,22 @@
 //! Scaling helpers: fitted on training data, applied unchanged to test data.
 
-use nntensor::ndarray::Axis;
-use nntensor::Tensor;
+use nntensor::{self as nt, Tensor};
+
+/// `t` with every zero replaced by one (a constant feature's spread, so it scales to 0).
+fn ones_where_zero(t: &Tensor) -> Tensor {
+    let values = t
+        .to_vec()
+        .into_iter()
+        .map(|v| if v > 0.0 { v } else { 1.0 });
+    Tensor::from_vec(t.shape(), values.collect()).expect("same length")
+}
 
 /// Per-feature mean and standard deviation, fitted on training inputs `(n, features…)`.
 ///
 /// ```
 /// use nndata::Standardizer;
 /// use nntensor::Tensor;
-/// let train = Tensor::from_shape_vec(vec![2, 1], vec![1.0, 3.0]).unwrap();
+/// let train = Tensor::from_vec(vec![2, 1], vec![1.0, 3.0]).unwrap();
 /// let s = Standardizer::fit(&train);
 /// assert_eq!(s.transform(&train).as_slice().unwrap(), &[-1.0, 1.0]);
 /// ```
@@ -29,18 +37,15 @@ impl Standardizer {
             "Standardizer::fit: no samples (shape {:?})",
             x.shape()
         );
-        let mean = x.mean_axis(Axis(0)).expect("non-empty");
-        let var = x.map_axis(Axis(0), |lane| {
-            let m = lane.mean().unwrap_or(0.0);
-            lane.iter().map(|v| (v - m) * (v - m)).sum::<f32>() / lane.len() as f32
-        });
-        let std = var.mapv(|v| if v > 0.0 { v.sqrt() } else { 1.0 });
+        let mean = nt::mean_axis(x, 0);
+        let var = nt::mean_axis(&nt::powi(&(x - &mean), 2), 0);
+        let std = ones_where_zero(&nt::sqrt(&var));
         Standardizer { mean, std }
     }
 
     /// `(x − mean) / std`, feature by feature.
     pub fn transform(&self, x: &Tensor) -> Tensor {
-        (x - &self.mean) / &self.std
+        &(x - &self.mean) / &self.std
     }
 }
 
@@ -62,14 +67,14 @@ impl MinMaxScaler {
             "MinMaxScaler::fit: no samples (shape {:?})",
             x.shape()
         );
-        let min = x.fold_axis(Axis(0), f32::INFINITY, |&m, &v| m.min(v));
-        let max = x.fold_axis(Axis(0), f32::NEG_INFINITY, |&m, &v| m.max(v));
+        let min = -nt::max_axis(&-x, 0);
+        let max = nt::max_axis(x, 0);
         MinMaxScaler { min, max }
     }
 
     /// `(x − min) / (max − min)` per feature (0 for a constant feature).
     pub fn transform(&self, x: &Tensor) -> Tensor {
-        let range = (&self.max - &self.min).mapv(|r| if r > 0.0 { r } else { 1.0 });
-        (x - &self.min) / range
+        let range = ones_where_zero(&(&self.max - &self.min));
+        &(x - &self.min) / &range
     }
 }

@@ -5,8 +5,8 @@ use nntensor::{Rng, Tensor};
 
 fn dataset(x: Vec<f32>, features: usize, y: Vec<f32>, outputs: usize) -> Dataset {
     let n = y.len() / outputs;
-    let x = Tensor::from_shape_vec(vec![n, features], x).expect("generator sizes");
-    let y = Tensor::from_shape_vec(vec![n, outputs], y).expect("generator sizes");
+    let x = Tensor::from_vec(vec![n, features], x).expect("generator sizes");
+    let y = Tensor::from_vec(vec![n, outputs], y).expect("generator sizes");
     Dataset::new(x, y).expect("same number of rows")
 }
 
@@ -15,7 +15,7 @@ fn dataset(x: Vec<f32>, features: usize, y: Vec<f32>, outputs: usize) -> Dataset
 ///
 /// ```
 /// let data = nndata::synthetic::is_fifteen();
-/// assert_eq!(data.targets().sum(), 5.0);
+/// assert_eq!(nntensor::sum_all(data.targets()).item(), 5.0);
 /// ```
 pub fn is_fifteen() -> Dataset {
     let numbers = [15.0, 72.0, 15.0, 31.0, 15.0, 1002.0, 15.0, 32.0, 15.0, 16.0];
@@ -111,8 +111,8 @@ pub fn spirals(n: usize, classes: usize, noise: f32, seed: u64) -> Dataset {
         }
     }
     let count = y.len();
-    let x = Tensor::from_shape_vec(vec![count, 2], x).expect("sizes");
-    Dataset::new(x, Tensor::from_shape_vec(vec![count], y).expect("sizes")).expect("rows")
+    let x = Tensor::from_vec(vec![count, 2], x).expect("sizes");
+    Dataset::new(x, Tensor::from_vec(vec![count], y).expect("sizes")).expect("rows")
 }
 
 /// Two interleaving half-moons (`n` points each), targets 0/1 of shape `(2n, 1)`.

@@ -15,7 +15,12 @@ fn shuffled_batches_cover_every_sample_once_and_keep_rows_together() {
     let data = numbered(103);
     let mut seen: Vec<usize> = Vec::new();
     for batch in data.batches(10, Some(5), false) {
-        for (row, &label) in batch.x.outer_iter().zip(batch.y.iter()) {
+        for (row, &label) in batch
+            .x
+            .values()
+            .chunks(batch.x.shape()[1])
+            .zip(batch.y.values().iter())
+        {
             assert_eq!(row[0], label * 10.0, "inputs and targets must stay paired");
             seen.push(label as usize);
         }
@@ -32,7 +37,7 @@ fn shuffling_differs_across_epochs_as_fit_seeds_it() {
     let orders: Vec<Vec<f32>> = (0..5u64)
         .map(|epoch| {
             data.batches(32, Some(epoch), false)
-                .flat_map(|b| b.y.into_iter())
+                .flat_map(|b| b.y.into_vec())
                 .collect()
         })
         .collect();
@@ -51,7 +56,7 @@ fn same_seed_same_order_other_seed_other_order() {
     let data = numbered(50);
     let order = |seed| {
         data.batches(7, Some(seed), false)
-            .flat_map(|b| b.y.into_iter())
+            .flat_map(|b| b.y.into_vec())
             .collect::<Vec<f32>>()
     };
     assert_eq!(order(1), order(1));
@@ -83,8 +88,9 @@ fn splits_are_seeded_disjoint_and_complete() {
     assert_eq!((a.len(), b.len()), (75, 25));
     let mut all: Vec<f32> = a
         .targets()
+        .values()
         .iter()
-        .chain(b.targets().iter())
+        .chain(b.targets().values().iter())
         .copied()
         .collect();
     all.sort_by(f32::total_cmp);
@@ -111,16 +117,16 @@ fn mismatched_lengths_are_an_error() {
 
 #[test]
 fn scalers_fit_on_train_and_apply_to_test() {
-    let train = Tensor::from_shape_vec(vec![3, 2], vec![0.0, 5.0, 2.0, 5.0, 4.0, 5.0]).unwrap();
+    let train = Tensor::from_vec(vec![3, 2], vec![0.0, 5.0, 2.0, 5.0, 4.0, 5.0]).unwrap();
     let s = Standardizer::fit(&train);
     let z = s.transform(&train);
     assert!(column_mean(&z, 0).abs() < 1e-6);
     assert!(
-        z.iter().skip(1).step_by(2).all(|&v| v == 0.0),
+        z.values().iter().skip(1).step_by(2).all(|&v| v == 0.0),
         "a constant feature maps to 0"
     );
     let m = MinMaxScaler::fit(&train);
-    let test = Tensor::from_shape_vec(vec![1, 2], vec![2.0, 5.0]).unwrap();
+    let test = Tensor::from_vec(vec![1, 2], vec![2.0, 5.0]).unwrap();
     assert_eq!(m.transform(&test).as_slice().unwrap(), &[0.5, 0.0]);
 }
 
@@ -137,7 +143,12 @@ fn synthetic_sets() {
         &[15., 72., 15., 31., 15., 1002., 15., 32., 15., 16.]
     );
     let xor = synthetic::xor(200, 1);
-    for (x, y) in xor.inputs().outer_iter().zip(xor.targets().iter()) {
+    for (x, y) in xor
+        .inputs()
+        .values()
+        .chunks(2)
+        .zip(xor.targets().values().iter())
+    {
         assert_eq!(*y, ((x[0] as u8) ^ (x[1] as u8)) as f32);
     }
     assert_eq!(synthetic::xor(200, 1), xor);
@@ -146,8 +157,9 @@ fn synthetic_sets() {
     let noisy = synthetic::line(2.0, 1.0, 1_000, 100, 0.5, 3);
     let residual: f32 = noisy
         .inputs()
+        .values()
         .iter()
-        .zip(noisy.targets().iter())
+        .zip(noisy.targets().values().iter())
         .map(|(x, y)| y - (2.0 * x + 1.0))
         .sum::<f32>()
         / 1000.0;
@@ -156,16 +168,18 @@ fn synthetic_sets() {
     let cats = synthetic::two_classes(500, 8.0, 4);
     let correct = cats
         .inputs()
-        .outer_iter()
-        .zip(cats.targets().iter())
+        .values()
+        .chunks(2)
+        .zip(cats.targets().values().iter())
         .filter(|(x, &y)| ((x[0] + x[1] > 0.0) as u8 as f32) == y)
         .count();
     assert!(correct >= 995, "{correct}");
     let overlapping = synthetic::two_classes(500, 1.0, 4);
     let correct = overlapping
         .inputs()
-        .outer_iter()
-        .zip(overlapping.targets().iter())
+        .values()
+        .chunks(2)
+        .zip(overlapping.targets().values().iter())
         .filter(|(x, &y)| ((x[0] + x[1] > 0.0) as u8 as f32) == y)
         .count();
     assert!(correct < 900, "{correct}");

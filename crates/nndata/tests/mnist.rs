@@ -55,7 +55,12 @@ fn both_naming_schemes_gzipped_or_not() {
         let m = mnist::load(dir.path()).unwrap();
         assert_eq!(m.train.inputs().shape(), &[5, 784]);
         assert_eq!(m.test.targets().as_slice().unwrap(), &[4.0, 5.0, 6.0]);
-        assert!(m.train.inputs().iter().all(|&p| (0.0..=1.0).contains(&p)));
+        assert!(m
+            .train
+            .inputs()
+            .values()
+            .iter()
+            .all(|&p| (0.0..=1.0).contains(&p)));
         assert_eq!(m.train.inputs()[[0, 1]], 3.0 / 255.0);
     }
 }
@@ -123,9 +128,21 @@ fn real_mnist_when_available() {
     // The first training image is a 5, the first test image a 7 (as every MNIST tutorial shows).
     assert_eq!(m.train.targets()[0], 5.0);
     assert_eq!(m.test.targets()[0], 7.0);
-    let counts = (0..10).map(|c| m.train.targets().iter().filter(|&&l| l == c as f32).count());
+    let counts = (0..10).map(|c| {
+        m.train
+            .targets()
+            .values()
+            .iter()
+            .filter(|&&l| l == c as f32)
+            .count()
+    });
     assert_eq!(counts.sum::<usize>(), 60000);
-    assert!(m.train.inputs().iter().all(|&p| (0.0..=1.0).contains(&p)));
+    assert!(m
+        .train
+        .inputs()
+        .values()
+        .iter()
+        .all(|&p| (0.0..=1.0).contains(&p)));
     // Pixel sums (in 0..255 units) of known images, computed from the raw files with Python:
     // sum(gzip.open(f).read()[16 + 784·i : 16 + 784·(i+1)]).
     let pixel_sum = |x: &nntensor::Tensor, row: usize| -> f64 {

@@ -41,7 +41,7 @@ impl ActivationFn {
 /// use nnlayers::{Activation, Context, Module};
 /// use nnautograd::{nntensor::Tensor, Tape};
 /// let tape = Tape::new();
-/// let x = tape.constant(Tensor::from_shape_vec(vec![1, 2], vec![-1.0, 2.0]).unwrap());
+/// let x = tape.constant(Tensor::from_vec(vec![1, 2], vec![-1.0, 2.0]).unwrap());
 /// let y = Activation::relu().forward(x, &mut Context::eval());
 /// assert_eq!(y.value().as_slice().unwrap(), &[0.0, 2.0]);
 /// ```

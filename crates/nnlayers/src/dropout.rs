@@ -14,10 +14,10 @@ use nnautograd::Var;
 /// let tape = Tape::new();
 /// let x = tape.constant(Tensor::ones(vec![1, 1000]));
 /// let y = Dropout::new(0.5).forward(x, &mut Context::train(Rng::seed_from(1)));
-/// let kept = y.value().iter().filter(|&&v| v == 2.0).count();
+/// let kept = y.value().values().iter().filter(|&&v| v == 2.0).count();
 /// assert!((400..600).contains(&kept));
 /// let same = Dropout::new(0.5).forward(x, &mut Context::eval());
-/// assert!(same.value().iter().all(|&v| v == 1.0));
+/// assert!(same.value().values().iter().all(|&v| v == 1.0));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Dropout {
@@ -62,13 +62,16 @@ impl Module for Dropout {
         let keep = 1.0 - self.rate;
         let scale = 1.0 / keep;
         let rng = ctx.rng();
-        let mask = Tensor::from_shape_simple_fn(x.shape(), || {
-            if rng.next_f32() < keep {
-                scale
-            } else {
-                0.0
-            }
-        });
+        let mask = Tensor::from_fn(
+            x.shape(),
+            || {
+                if rng.next_f32() < keep {
+                    scale
+                } else {
+                    0.0
+                }
+            },
+        );
         x * x.tape().constant(mask)
     }
     fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, ShapeError> {

@@ -248,7 +248,7 @@ fn write_file(
     bytes.extend_from_slice(&(header_bytes.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&header_bytes);
     for (_, t) in &tensors {
-        for &v in t.iter() {
+        for v in t.to_vec() {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
     }
@@ -485,7 +485,7 @@ fn decode(bytes: &[u8], path: &Path, expected_kind: u32) -> Result<Checkpoint, M
             .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
             .collect();
         offset += 4 * n;
-        let tensor = Tensor::from_shape_vec(shape, values)
+        let tensor = Tensor::from_vec(shape, values)
             .map_err(|e| corrupt(format!("tensor `{}`: {e}", entry.name)))?;
         tensors.push((entry.name.clone(), tensor));
     }

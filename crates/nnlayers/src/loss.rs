@@ -70,8 +70,8 @@ fn rows(loss: &str, pred: &Var<'_>, labels: &[usize]) -> usize {
 /// use nnlayers::{mse, Reduction};
 /// use nnautograd::{nntensor::Tensor, Tape};
 /// let tape = Tape::new();
-/// let pred = tape.var(Tensor::from_shape_vec(vec![2], vec![1.0, 3.0]).unwrap());
-/// let target = Tensor::from_shape_vec(vec![2], vec![0.0, 1.0]).unwrap();
+/// let pred = tape.var(Tensor::from_vec(vec![2], vec![1.0, 3.0]).unwrap());
+/// let target = Tensor::from_vec(vec![2], vec![0.0, 1.0]).unwrap();
 /// assert_eq!(mse(pred, &target, Reduction::Mean).item(), 2.5); // (1 + 4) / 2
 /// ```
 #[track_caller]
@@ -100,8 +100,8 @@ pub fn binary_cross_entropy<'t>(probs: Var<'t>, target: &Tensor, reduction: Redu
 /// use nnlayers::{binary_cross_entropy_with_logits, Reduction};
 /// use nnautograd::{nntensor::Tensor, Tape};
 /// let tape = Tape::new();
-/// let logits = tape.var(Tensor::from_shape_vec(vec![2], vec![1e4, -1e4]).unwrap());
-/// let t = Tensor::from_shape_vec(vec![2], vec![0.0, 0.0]).unwrap();
+/// let logits = tape.var(Tensor::from_vec(vec![2], vec![1e4, -1e4]).unwrap());
+/// let t = Tensor::from_vec(vec![2], vec![0.0, 0.0]).unwrap();
 /// assert_eq!(binary_cross_entropy_with_logits(logits, &t, Reduction::Sum).item(), 1e4);
 /// ```
 #[track_caller]

@@ -4,9 +4,14 @@ use nnautograd::nntensor::{one_hot, Rng, Tensor};
 use nnautograd::{gradcheck, Param, Tape};
 use nnlayers::*;
 
+/// `f` applied to every element (test data only).
+fn map(t: &Tensor, f: impl Fn(f32) -> f32) -> Tensor {
+    Tensor::from_vec(t.shape(), t.to_vec().into_iter().map(f).collect()).unwrap()
+}
+
 fn rand(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Tensor {
     let mut rng = Rng::seed_from(seed);
-    Tensor::from_shape_simple_fn(shape.to_vec(), || rng.uniform(lo, hi))
+    Tensor::from_fn(shape.to_vec(), || rng.uniform(lo, hi))
 }
 
 #[test]
@@ -80,7 +85,13 @@ fn layer_parameter_gradients_match_finite_differences() {
 
 #[test]
 fn activation_and_shape_layers() {
-    let x = rand(&[3, 4], 6, -2.0, 2.0).mapv(|v| if v.abs() < 0.1 { v + 0.3 } else { v });
+    let x = map(&rand(&[3, 4], 6, -2.0, 2.0), |v| {
+        if v.abs() < 0.1 {
+            v + 0.3
+        } else {
+            v
+        }
+    });
     for layer in [
         Activation::relu(),
         Activation::leaky_relu(0.2),
@@ -117,7 +128,7 @@ fn dropout_gradient_uses_the_same_mask() {
 #[test]
 fn every_loss() {
     let probs = rand(&[4, 3], 10, 0.3, 0.7); // away from 0 and 1, where ln(p) and ln(1 − p) curve sharply
-    let targets01 = rand(&[4, 3], 11, 0.0, 1.0).mapv(|v| v.round());
+    let targets01 = map(&rand(&[4, 3], 11, 0.0, 1.0), f32::round);
     let logits = rand(&[4, 3], 12, -3.0, 3.0);
     let labels = [2usize, 0, 1, 1];
     let onehot = one_hot(&labels, 3).unwrap();

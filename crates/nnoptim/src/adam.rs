@@ -1,7 +1,8 @@
 //! Adam and AdamW.
 
 use crate::optimizer::{check_kind, float, kind_code, slot_index, Slots};
-use crate::{elementwise, OptimError, Optimizer};
+use crate::{OptimError, Optimizer};
+use nnautograd::nntensor::{self as nt, AdamStep};
 use nnautograd::{Grads, Param, StateDict};
 
 /// Adam (Kingma & Ba, 2015) following **PyTorch's `torch.optim.Adam`/`AdamW`**, with a step
@@ -144,14 +145,17 @@ impl Optimizer for Adam {
             // by 1 and adding 0 leave a value unchanged.
             let (decay_factor, coupled_wd) = if decoupled { (decay, 0.0) } else { (1.0, wd) };
             let (eps_inside, eps_outside) = if keras_eps { (eps, 0.0) } else { (0.0, eps) };
-            elementwise::update4(param.value_mut(), grad, &mut m, v, |p, g, m, v| {
-                *p *= decay_factor;
-                let g = g + coupled_wd * *p;
-                *m = b1 * *m + (1.0 - b1) * g;
-                *v = b2 * *v + (1.0 - b2) * g * g;
-                let denom = (v.sqrt() + eps_inside) / bc2_sqrt + eps_outside;
-                *p -= step_size * *m / denom;
-            });
+            let step = AdamStep {
+                beta1: b1,
+                beta2: b2,
+                step_size,
+                bias_correction2_sqrt: bc2_sqrt,
+                decay_factor,
+                coupled_weight_decay: coupled_wd,
+                eps_inside,
+                eps_outside,
+            };
+            nt::adam_update(param.value_mut(), grad, &mut m, v, step);
             self.m.put(i, m);
         }
     }

@@ -1,5 +1,6 @@
 //! Gradient clipping, applied to `Grads` between `backward` and `step`.
 
+use nnautograd::nntensor as nt;
 use nnautograd::Grads;
 
 /// Scales all gradients together so their global L2 norm is at most `max_norm`, by
@@ -7,10 +8,10 @@ use nnautograd::Grads;
 ///
 /// ```
 /// use nnautograd::{nntensor::Tensor, Param, Tape};
-/// let w = Param::new(Tensor::from_shape_vec(vec![2], vec![0.0, 0.0]).unwrap());
+/// let w = Param::new(Tensor::from_vec(vec![2], vec![0.0, 0.0]).unwrap());
 /// let tape = Tape::new();
 /// let x = tape.param(&w);
-/// let mut grads = (x * tape.constant(Tensor::from_shape_vec(vec![2], vec![3.0, 4.0]).unwrap())).sum().backward();
+/// let mut grads = (x * tape.constant(Tensor::from_vec(vec![2], vec![3.0, 4.0]).unwrap())).sum().backward();
 /// let norm = nnoptim::clip_grad_norm(&mut grads, 1.0);
 /// assert_eq!(norm, 5.0);
 /// let g = grads.get(&w).unwrap();
@@ -18,15 +19,12 @@ use nnautograd::Grads;
 /// ```
 pub fn clip_grad_norm(grads: &mut Grads, max_norm: f32) -> f32 {
     // Sum of squares in f64, in a fixed order: the same norm on every run.
-    let total: f64 = grads
-        .iter()
-        .map(|(_, g)| g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>())
-        .sum();
+    let total: f64 = grads.iter().map(|(_, g)| nt::sum_squares(g)).sum();
     let norm = total.sqrt() as f32;
     let scale = max_norm / (norm + 1e-6);
     if scale < 1.0 {
         for (_, g) in grads.iter_mut() {
-            g.mapv_inplace(|x| x * scale);
+            *g *= scale;
         }
     }
     norm
@@ -35,6 +33,6 @@ pub fn clip_grad_norm(grads: &mut Grads, max_norm: f32) -> f32 {
 /// Clamps every gradient element into `[−limit, limit]` (PyTorch's `clip_grad_value_`).
 pub fn clip_grad_value(grads: &mut Grads, limit: f32) {
     for (_, g) in grads.iter_mut() {
-        g.mapv_inplace(|x| x.clamp(-limit, limit));
+        *g = nt::clamp(g, -limit, limit);
     }
 }

@@ -2,7 +2,6 @@
 
 mod adam;
 mod clip;
-mod elementwise;
 mod error;
 mod optimizer;
 mod rmsprop;

@@ -96,7 +96,7 @@ impl Slots {
                     "tensor `{name}` appears twice"
                 )));
             }
-            slots.buffers[i] = Some(tensor.as_standard_layout().into_owned());
+            slots.buffers[i] = Some(tensor.clone());
         }
         Ok(slots)
     }

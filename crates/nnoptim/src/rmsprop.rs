@@ -1,7 +1,8 @@
 //! RMSprop, with PyTorch's or Keras's update rule.
 
 use crate::optimizer::{check_kind, float, kind_code, Slots};
-use crate::{elementwise, OptimError, Optimizer};
+use crate::{OptimError, Optimizer};
+use nnautograd::nntensor::{self as nt, RmsPropStep};
 use nnautograd::{Grads, Param, StateDict};
 
 /// Whose RMSprop update rule to follow. They differ in two places.
@@ -130,54 +131,25 @@ impl Optimizer for RmsProp {
                 continue;
             };
             let shape = param.shape().to_vec();
-            // The common case (no centering, no momentum) in one fused pass.
-            if !self.centered && mu == 0.0 {
-                let sq = self.square_avg.get(i, &shape);
-                // Both rules as one branch-free formula (adding 0 changes nothing), so the loop
-                // vectorises.
-                let (eps_inside, eps_outside) = match rule {
-                    RmsPropRule::PyTorch => (0.0, eps),
-                    RmsPropRule::Keras => (eps, 0.0),
-                };
-                elementwise::update3(param.value_mut(), grad, sq, |p, g, s| {
-                    let g = g + wd * *p;
-                    *s = rho * *s + (1.0 - rho) * g * g;
-                    *p -= lr * g / ((*s + eps_inside).sqrt() + eps_outside);
-                });
-                continue;
-            }
+            let step = RmsPropStep {
+                lr,
+                rho,
+                eps,
+                weight_decay: wd,
+                momentum: mu,
+                keras_rule: rule == RmsPropRule::Keras,
+            };
             let mut sq = self.square_avg.take(i, &shape);
             let mut avg = self.centered.then(|| self.grad_avg.take(i, &shape));
             let mut buf = (mu != 0.0).then(|| self.momentum_buffer.take(i, &shape));
-            let value = param.value_mut();
-            for (k, (p, &g)) in value.iter_mut().zip(grad.iter()).enumerate() {
-                let g = g + wd * *p;
-                let s = &mut sq.as_slice_mut().expect("own buffer")[k];
-                *s = rho * *s + (1.0 - rho) * g * g;
-                let mut mean_square = *s;
-                if let Some(avg) = avg.as_mut() {
-                    let a = &mut avg.as_slice_mut().expect("own buffer")[k];
-                    *a = rho * *a + (1.0 - rho) * g;
-                    mean_square -= *a * *a;
-                }
-                let scaled = match rule {
-                    RmsPropRule::PyTorch => g / (mean_square.sqrt() + eps),
-                    RmsPropRule::Keras => g / (mean_square + eps).sqrt(),
-                };
-                match (buf.as_mut(), rule) {
-                    (Some(b), RmsPropRule::PyTorch) => {
-                        let b = &mut b.as_slice_mut().expect("own buffer")[k];
-                        *b = mu * *b + scaled;
-                        *p -= lr * *b;
-                    }
-                    (Some(b), RmsPropRule::Keras) => {
-                        let b = &mut b.as_slice_mut().expect("own buffer")[k];
-                        *b = mu * *b + lr * scaled;
-                        *p -= *b;
-                    }
-                    (None, _) => *p -= lr * scaled,
-                }
-            }
+            nt::rmsprop_update(
+                param.value_mut(),
+                grad,
+                &mut sq,
+                avg.as_mut(),
+                buf.as_mut(),
+                step,
+            );
             self.square_avg.put(i, sq);
             if let Some(avg) = avg {
                 self.grad_avg.put(i, avg);

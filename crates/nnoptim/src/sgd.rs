@@ -1,7 +1,8 @@
 //! Stochastic gradient descent with momentum, Nesterov momentum and weight decay.
 
 use crate::optimizer::{check_kind, float, kind_code, Slots};
-use crate::{elementwise, OptimError, Optimizer};
+use crate::{OptimError, Optimizer};
+use nnautograd::nntensor::{self as nt, SgdStep};
 use nnautograd::{Grads, Param, StateDict};
 
 /// SGD following **PyTorch's `torch.optim.SGD`** (defaults: no momentum, no weight decay):
@@ -105,7 +106,7 @@ impl Optimizer for Sgd {
                 continue;
             };
             if momentum == 0.0 {
-                elementwise::update2(param.value_mut(), grad, |p, g| *p -= lr * (g + wd * *p));
+                nt::sgd_update(param.value_mut(), grad, lr, wd);
                 continue;
             }
             let first = !self.buffers.has(i);
@@ -117,16 +118,20 @@ impl Optimizer for Sgd {
             } else {
                 (momentum, 1.0 - dampening)
             };
-            let (g_part, b_part) = if nesterov {
+            let (gradient_part, buffer_part) = if nesterov {
                 (1.0, momentum)
             } else {
                 (0.0, 1.0)
             };
-            elementwise::update3(param.value_mut(), grad, buf, |p, g, b| {
-                let g = g + wd * *p;
-                *b = keep * *b + take * g;
-                *p -= lr * (g_part * g + b_part * *b);
-            });
+            let step = SgdStep {
+                lr,
+                weight_decay: wd,
+                keep,
+                take,
+                gradient_part,
+                buffer_part,
+            };
+            nt::sgd_momentum_update(param.value_mut(), grad, buf, step);
         }
     }
 

@@ -10,8 +10,8 @@ use nnlayers::{
 use nnoptim::{Adam, Optimizer, Sgd};
 
 fn xor_data() -> (Tensor, Tensor) {
-    let x = Tensor::from_shape_vec(vec![4, 2], vec![0., 0., 0., 1., 1., 0., 1., 1.]).unwrap();
-    let y = Tensor::from_shape_vec(vec![4, 1], vec![0., 1., 1., 0.]).unwrap();
+    let x = Tensor::from_vec(vec![4, 2], vec![0., 0., 0., 1., 1., 0., 1., 1.]).unwrap();
+    let y = Tensor::from_vec(vec![4, 1], vec![0., 1., 1., 0.]).unwrap();
     (x, y)
 }
 
@@ -41,12 +41,13 @@ fn xor_2_4_1_reaches_100_percent_for_10_of_10_seeds() {
             .to_tensor();
         tape.reset();
         let predicted: Vec<f32> = out
+            .values()
             .iter()
             .map(|&p| if p > 0.5 { 1.0 } else { 0.0 })
             .collect();
         assert_eq!(
             predicted,
-            y.iter().copied().collect::<Vec<_>>(),
+            y.values().iter().copied().collect::<Vec<_>>(),
             "seed {seed}: outputs {out}"
         );
     }

@@ -1,7 +1,6 @@
 //! Seeded initializers: constants, uniform, normal, Glorot/Xavier and He.
 
 use crate::{Rng, Tensor};
-use ndarray::IxDyn;
 
 /// How to fill a new parameter tensor. Fans are computed from the shape by [`fans`].
 ///
@@ -12,7 +11,7 @@ use ndarray::IxDyn;
 /// use nntensor::{Init, Rng};
 /// let w = Init::GlorotUniform.tensor(&[784, 32], &mut Rng::seed_from(0));
 /// let limit = (6.0f32 / (784.0 + 32.0)).sqrt();
-/// assert!(w.iter().all(|x| x.abs() <= limit));
+/// assert!(w.to_vec().iter().all(|x| x.abs() <= limit));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Init {
@@ -65,20 +64,16 @@ impl Init {
     pub fn tensor(&self, shape: &[usize], rng: &mut Rng) -> Tensor {
         let (fan_in, fan_out) = fans(shape);
         let (fan_in, fan_out) = (fan_in.max(1) as f32, fan_out.max(1) as f32);
-        let dim = IxDyn(shape);
-        let uniform = |rng: &mut Rng, limit: f32| {
-            Tensor::from_shape_simple_fn(dim.clone(), || rng.uniform(-limit, limit))
-        };
+        let uniform =
+            |rng: &mut Rng, limit: f32| Tensor::from_fn(shape, || rng.uniform(-limit, limit));
         let normal = |rng: &mut Rng, mean: f32, std: f32| {
-            Tensor::from_shape_simple_fn(dim.clone(), || mean + std * rng.normal())
+            Tensor::from_fn(shape, || mean + std * rng.normal())
         };
         match *self {
-            Init::Zeros => Tensor::zeros(dim),
-            Init::Ones => Tensor::ones(dim),
-            Init::Constant(v) => Tensor::from_elem(dim, v),
-            Init::Uniform { low, high } => {
-                Tensor::from_shape_simple_fn(dim, || rng.uniform(low, high))
-            }
+            Init::Zeros => Tensor::zeros(shape),
+            Init::Ones => Tensor::ones(shape),
+            Init::Constant(v) => Tensor::full(shape, v),
+            Init::Uniform { low, high } => Tensor::from_fn(shape, || rng.uniform(low, high)),
             Init::Normal { mean, std } => normal(rng, mean, std),
             Init::GlorotUniform => uniform(rng, (6.0 / (fan_in + fan_out)).sqrt()),
             Init::GlorotNormal => normal(rng, 0.0, (2.0 / (fan_in + fan_out)).sqrt()),
@@ -94,8 +89,9 @@ mod tests {
 
     fn std_of(t: &Tensor) -> f32 {
         let n = t.len() as f32;
-        let mean = t.sum() / n;
-        (t.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt()
+        let values = t.to_vec();
+        let mean = values.iter().sum::<f32>() / n;
+        (values.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n).sqrt()
     }
 
     #[test]

@@ -1,36 +1,39 @@
 #![doc = include_str!("../README.md")]
 
-mod broadcast;
+pub mod cpu;
+mod device;
 mod error;
-mod fastmath;
 mod init;
-mod layout;
-mod matmul;
-mod reduce;
+mod ops;
 mod rng;
-mod softmax;
-mod unary;
-mod wide;
+mod tensor;
 
-/// The tensor type of nnfacade: a dynamically-shaped, row-major `f32` array from `ndarray`.
-pub type Tensor = ndarray::ArrayD<f32>;
-
-pub use broadcast::{broadcast_shape, unbroadcast, zip_broadcast};
+pub use device::{Device, Storage};
 pub use error::TensorError;
-pub use fastmath::{exp_fast, ln_1p_unit};
 pub use init::{fans, Init};
-pub use layout::{
-    gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, tensor_from_vec, transpose,
-};
-pub use matmul::{batched_matmul, gemm, matmul, matmul_2d, single_threaded, PARALLEL_MIN_MACS};
 pub use ndarray;
-pub use reduce::{
-    argmax_axis, max_all, max_axis, mean_all, mean_axis, sum_all, sum_axis, sum_rows,
+pub use ops::binary::{
+    add, binary, binary_assign, broadcast_shape, broadcast_to, div, mul, sub, unbroadcast, BinaryOp,
+};
+pub use ops::layout::{
+    cat, embed_rows, gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, transpose,
+};
+pub use ops::matmul::{matmul, matmul_backward};
+pub use ops::nn::{
+    binary_cross_entropy_with_logits, linear, linear_backward, softmax_cross_entropy,
+    sparse_softmax_cross_entropy, squared_error, LossAndGrad,
+};
+pub use ops::optim::{
+    adam_update, rmsprop_update, sgd_momentum_update, sgd_update, sum_squares, AdamStep,
+    RmsPropStep, SgdStep,
+};
+pub use ops::reduce::{
+    argmax_axis, max_all, max_axis, max_backward, mean_all, mean_axis, sum_all, sum_axis,
+};
+pub use ops::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
+pub use ops::unary::{
+    abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, softplus, sqrt, tanh, unary,
+    unary_backward, unary_into, UnaryOp,
 };
 pub use rng::Rng;
-pub use softmax::{log_softmax, softmax};
-pub use unary::{
-    abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, sigmoid_scalar, softplus,
-    sqrt, tanh,
-};
-pub use wide::wide;
+pub use tensor::{Shape, Tensor};

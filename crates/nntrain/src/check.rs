@@ -64,11 +64,7 @@ pub(crate) fn targets(
                 return Ok(None);
             }
             if shape.len() == 1 && output == [1] {
-                return Ok(Some(
-                    y.clone()
-                        .into_shape_with_order(vec![n, 1])
-                        .expect("same length"),
-                ));
+                return Ok(Some(y.clone().into_reshaped([n, 1])));
             }
             Err(err(format!(
                 "{} compares them with the output of layer `{last}`, of shape {}: give targets of shape {}",
@@ -116,6 +112,7 @@ pub(crate) fn targets(
                 )));
             }
             if let Some((row, &v)) = y
+                .values()
                 .iter()
                 .enumerate()
                 .find(|(_, &v)| !(v >= 0.0 && v.fract() == 0.0 && (v as usize) < classes))
@@ -132,11 +129,12 @@ pub(crate) fn targets(
 /// The first NaN or infinity in `t`, reported with its row.
 pub(crate) fn finite(data: &'static str, t: &Tensor) -> Result<(), TrainError> {
     let row_len: usize = t.shape().iter().skip(1).product::<usize>().max(1);
-    match t.iter().position(|v| !v.is_finite()) {
+    let values = t.values();
+    match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => Err(TrainError::NonFiniteData {
             data,
-            value: t.iter().nth(i).copied().unwrap_or(f32::NAN),
+            value: values[i],
             row: i / row_len,
             column: i % row_len,
         }),
@@ -145,8 +143,10 @@ pub(crate) fn finite(data: &'static str, t: &Tensor) -> Result<(), TrainError> {
 
 /// A warning when inputs look like raw 0..255 pixels.
 pub(crate) fn pixel_warning(x: &Tensor) -> Option<String> {
-    let max = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let bytes_like = max > 1.0 && max <= 255.0 && x.iter().all(|&v| v >= 0.0 && v.fract() == 0.0);
+    let values = x.values();
+    let max = values.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let bytes_like =
+        max > 1.0 && max <= 255.0 && values.iter().all(|&v| v >= 0.0 && v.fract() == 0.0);
     bytes_like.then(|| {
         format!(
             "warning: the inputs look like raw pixel values (whole numbers from 0 to {max}); \
@@ -157,5 +157,5 @@ pub(crate) fn pixel_warning(x: &Tensor) -> Option<String> {
 
 /// Class indices of a batch of targets, for sparse losses and metrics.
 pub(crate) fn labels(y: &Tensor) -> Vec<usize> {
-    y.iter().map(|&v| v as usize).collect()
+    y.values().iter().map(|&v| v as usize).collect()
 }

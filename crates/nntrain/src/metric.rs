@@ -100,8 +100,9 @@ impl Metric {
                     0.5
                 };
                 let hits = probs
+                    .values()
                     .iter()
-                    .zip(targets.iter())
+                    .zip(targets.values().iter())
                     .filter(|(&p, &t)| (p > threshold) == (t > 0.5))
                     .count();
                 (hits as f64, probs.len())
@@ -112,8 +113,9 @@ impl Metric {
                     return (0.0, 0);
                 }
                 let sum: f64 = probs
+                    .values()
                     .iter()
-                    .zip(targets.iter())
+                    .zip(targets.values().iter())
                     .map(|(&p, &t)| {
                         let d = (p - t) as f64;
                         if kind == Metric::MeanSquaredError {

@@ -557,8 +557,7 @@ impl Model {
         if parts.len() == 1 {
             return Ok(parts.pop().expect("one part"));
         }
-        let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
-        Ok(nt::ndarray::concatenate(nt::ndarray::Axis(0), &views).expect("same trailing shape"))
+        Ok(nt::cat(&parts, 0))
     }
 
     /// Saves the network (architecture and weights) to `path`, atomically.

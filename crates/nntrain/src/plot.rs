@@ -134,17 +134,21 @@ pub fn plot_decision_boundary(
     let (x0, x1) = range((0..data.len()).map(|i| x[[i, 0]] as f64));
     let (y0, y1) = range((0..data.len()).map(|i| x[[i, 1]] as f64));
     const CELLS: usize = 120;
-    let grid = Tensor::from_shape_fn(vec![CELLS * CELLS, 2], |i| {
-        let (row, col) = (i[0] / CELLS, i[0] % CELLS);
-        if i[1] == 0 {
-            (x0 + (x1 - x0) * (col as f64 + 0.5) / CELLS as f64) as f32
-        } else {
-            (y0 + (y1 - y0) * (row as f64 + 0.5) / CELLS as f64) as f32
-        }
-    });
+    let cells: Vec<f32> = (0..CELLS * CELLS)
+        .flat_map(|i| {
+            let (row, col) = (i / CELLS, i % CELLS);
+            [
+                (x0 + (x1 - x0) * (col as f64 + 0.5) / CELLS as f64) as f32,
+                (y0 + (y1 - y0) * (row as f64 + 0.5) / CELLS as f64) as f32,
+            ]
+        })
+        .collect();
+    let grid = Tensor::from_vec([CELLS * CELLS, 2], cells).expect("two values per cell");
     let predicted = model.predict(&grid)?;
+    let predicted_values = predicted.values();
+    let width = predicted.shape().get(1).copied().unwrap_or(1);
     let class_of = |row: usize| -> usize {
-        let scores = predicted.index_axis(nnautograd::nntensor::ndarray::Axis(0), row);
+        let scores = &predicted_values[row * width..(row + 1) * width];
         if scores.len() == 1 {
             let threshold = if model.loss() == Some(crate::Loss::BinaryCrossEntropyWithLogits) {
                 0.0
@@ -193,9 +197,10 @@ pub fn plot_decision_boundary(
             )
         }))
         .map_err(|e| err(&e))?;
-    let targets = data.targets();
+    let targets = data.targets().values();
+    let target_width = data.targets().shape().get(1).copied().unwrap_or(1);
     let label = |i: usize| -> usize {
-        let t = targets.index_axis(nnautograd::nntensor::ndarray::Axis(0), i);
+        let t = &targets[i * target_width..(i + 1) * target_width];
         if t.len() == 1 {
             t.iter().next().map_or(0, |&v| v.round().max(0.0) as usize)
         } else {

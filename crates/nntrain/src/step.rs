@@ -10,7 +10,7 @@
 use crate::metric::Metric;
 use crate::model::{Model, Plan};
 use crate::{check, Loss};
-use nnautograd::nntensor::single_threaded;
+use nnautograd::nntensor::cpu::single_threaded;
 use nnautograd::{Grads, Tape};
 use nndata::Dataset;
 use nnlayers::{Context, Sequential};

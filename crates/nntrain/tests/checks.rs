@@ -28,7 +28,7 @@ fn quiet<'a>() -> FitOptions<'a> {
 }
 
 fn labels(n: usize) -> Tensor {
-    Tensor::from_shape_fn(vec![n], |i| (i[0] % 10) as f32)
+    Tensor::from_vec([n], (0..n).map(|i| (i % 10) as f32).collect()).unwrap()
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn one_hot_rows_into_a_sparse_loss() {
 fn class_index_out_of_range_or_not_whole() {
     let mut model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
     let mut y = labels(60);
-    y[7] = 10.0;
+    y[[7]] = 10.0;
     let err = model
         .fit(
             &Dataset::new(Tensor::zeros(vec![60, 784]), y.clone()).unwrap(),
@@ -93,7 +93,7 @@ fn class_index_out_of_range_or_not_whole() {
         err.contains("target 10 at row 7 is not a class index in 0..10"),
         "{err}"
     );
-    y[7] = 2.5;
+    y[[7]] = 2.5;
     let err = model
         .fit(
             &Dataset::new(Tensor::zeros(vec![60, 784]), y).unwrap(),
@@ -118,7 +118,13 @@ fn different_numbers_of_inputs_and_targets() {
 #[test]
 fn pixels_left_in_0_to_255_give_a_warning() {
     let mut model = keras_mnist_model(Loss::SparseCategoricalCrossEntropy);
-    let x = Tensor::from_shape_fn(vec![64, 784], |i| ((i[0] * 31 + i[1]) % 256) as f32);
+    let x = Tensor::from_vec(
+        [64, 784],
+        (0..64 * 784)
+            .map(|k| (((k / 784) * 31 + k % 784) % 256) as f32)
+            .collect(),
+    )
+    .unwrap();
     let history = model
         .fit(&Dataset::new(x, labels(64)).unwrap(), quiet())
         .unwrap();

@@ -20,7 +20,13 @@ fn weights(model: &Model) -> Vec<u32> {
         .network()
         .parameters()
         .iter()
-        .flat_map(|p| p.value().iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        .flat_map(|p| {
+            p.value()
+                .values()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -70,8 +76,8 @@ fn fit_learns_the_line() {
 
 #[test]
 fn targets_of_shape_n_fit_a_one_output_model() {
-    let x = Tensor::from_shape_fn(vec![20, 1], |i| i[0] as f32 / 20.0);
-    let y = Tensor::from_shape_fn(vec![20], |i| 3.0 * i[0] as f32 / 20.0);
+    let x = Tensor::from_vec([20, 1], (0..20).map(|i| i as f32 / 20.0).collect()).unwrap();
+    let y = Tensor::from_vec([20], (0..20).map(|i| 3.0 * i as f32 / 20.0).collect()).unwrap();
     let mut model = Model::new(Sequential::new(0).linear(1, 1));
     model.compile(Sgd::new(0.5), Loss::MeanSquaredError, &[]);
     let h = model
@@ -84,7 +90,7 @@ fn targets_of_shape_n_fit_a_one_output_model() {
 fn validation_split_and_early_stopping_restore_the_best_weights() {
     // A net that overfits a noisy line: validation loss bottoms out, then rises.
     let data = synthetic::line(0.5, 0.0, 60, 60, 8.0, 3);
-    let x = data.inputs().mapv(|v| v / 60.0);
+    let x = data.inputs() / 60.0;
     let data = Dataset::new(x, data.targets().clone()).unwrap();
     let mut model = Model::new(
         Sequential::new(2)
@@ -105,7 +111,13 @@ fn validation_split_and_early_stopping_restore_the_best_weights() {
                 .network
                 .parameters()
                 .iter()
-                .flat_map(|p| p.value().iter().map(|x| x.to_bits()).collect::<Vec<_>>())
+                .flat_map(|p| {
+                    p.value()
+                        .values()
+                        .iter()
+                        .map(|x| x.to_bits())
+                        .collect::<Vec<_>>()
+                })
                 .collect();
         }
         Control::Continue
@@ -365,7 +377,7 @@ fn a_sharded_step_is_the_whole_batch_step() {
     for (start, end) in [(0, 128), (128, 150)] {
         let rows: Vec<usize> = (start..end).collect();
         let (x, y) = data.subset(&rows).into_parts();
-        let labels: Vec<usize> = y.iter().map(|&v| v as usize).collect();
+        let labels: Vec<usize> = y.values().iter().map(|&v| v as usize).collect();
         let tape = Tape::new();
         let out = manual.forward(tape.constant(x), &mut Context::eval());
         let grads = sparse_softmax_cross_entropy(out, &labels, Reduction::Mean).backward();
@@ -373,7 +385,12 @@ fn a_sharded_step_is_the_whole_batch_step() {
     }
     let trained = model.network().parameters();
     for (got, want) in trained.iter().zip(manual.parameters()) {
-        for (g, w) in got.value().iter().zip(want.value().iter()) {
+        for (g, w) in got
+            .value()
+            .values()
+            .iter()
+            .zip(want.value().values().iter())
+        {
             assert!((g - w).abs() <= 1e-6, "sharded {g} vs whole batch {w}");
         }
     }

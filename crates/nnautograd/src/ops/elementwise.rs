@@ -2,28 +2,43 @@
 
 use crate::op::Op;
 use crate::Var;
-use nntensor::{self as nt, Tensor};
+use nntensor::{self as nt, BinaryOp, Tensor, UnaryOp};
 
 impl<'t> Var<'t> {
     /// `self ∘ other` elementwise with NumPy broadcasting; the operators call this.
     #[track_caller]
-    pub(crate) fn broadcast_op(
-        self,
-        other: Var<'t>,
-        name: &str,
-        f: fn(f32, f32) -> f32,
-        op: Op,
-    ) -> Var<'t> {
+    pub(crate) fn broadcast_op(self, other: Var<'t>, op: BinaryOp) -> Var<'t> {
+        let name = match op {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+        };
         self.check_pair(&other, name);
-        let value = nt::zip_broadcast(name, &self.value(), &other.value(), f);
-        Var::record(&[self, other], value, op)
+        let value = nt::binary(op, &self.value(), &other.value());
+        let (a, b) = (self.index, other.index);
+        let node = match op {
+            BinaryOp::Add => Op::Add(a, b),
+            BinaryOp::Sub => Op::Sub(a, b),
+            BinaryOp::Mul => Op::Mul(a, b),
+            BinaryOp::Div => Op::Div(a, b),
+        };
+        Var::record(&[self, other], value, node)
+    }
+
+    /// Records `op(self)`, an elementwise map, as one node.
+    #[track_caller]
+    pub(crate) fn unary_op(self, op: UnaryOp) -> Var<'t> {
+        self.check();
+        let value = nt::unary(op, &self.value());
+        Var::record(&[self], value, Op::Unary(self.index, op))
     }
 
     /// `self + s` for a number `s`.
     #[track_caller]
     pub fn add_scalar(self, s: f32) -> Var<'t> {
         self.check();
-        self.map_unary(|a| a.mapv(|x| x + s), Op::AddScalar(self.index))
+        self.unary_op(UnaryOp::AddScalar(s))
     }
 
     /// `self · s` for a number `s`.
@@ -37,63 +52,63 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn mul_scalar(self, s: f32) -> Var<'t> {
         self.check();
-        self.map_unary(|a| a.mapv(|x| x * s), Op::MulScalar(self.index, s))
+        self.unary_op(UnaryOp::MulScalar(s))
     }
 
     /// `self / s` for a number `s` (a true division, not a multiplication by `1/s`).
     #[track_caller]
     pub fn div_scalar(self, s: f32) -> Var<'t> {
         self.check();
-        self.map_unary(|a| a.mapv(|x| x / s), Op::DivScalar(self.index, s))
+        self.unary_op(UnaryOp::DivScalar(s))
     }
 
     /// `-self`: the unary `-` operator.
     #[track_caller]
     pub(crate) fn neg_var(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::neg, Op::Neg(self.index))
+        self.unary_op(UnaryOp::Neg)
     }
 
     /// `e^self`.
     #[track_caller]
     pub fn exp(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::exp, Op::Exp(self.index))
+        self.unary_op(UnaryOp::Exp)
     }
 
     /// Natural logarithm.
     #[track_caller]
     pub fn log(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::log, Op::Log(self.index))
+        self.unary_op(UnaryOp::Log)
     }
 
     /// Square root.
     #[track_caller]
     pub fn sqrt(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::sqrt, Op::Sqrt(self.index))
+        self.unary_op(UnaryOp::Sqrt)
     }
 
     /// `self^n` for an integer `n` (`x^0` has gradient 0 everywhere, as in PyTorch).
     #[track_caller]
     pub fn powi(self, n: i32) -> Var<'t> {
         self.check();
-        self.map_unary(|a| nt::powi(a, n), Op::Powi(self.index, n))
+        self.unary_op(UnaryOp::Powi(n))
     }
 
     /// `self^p` for a real `p` (`x^0` has gradient 0 everywhere, as in PyTorch).
     #[track_caller]
     pub fn powf(self, p: f32) -> Var<'t> {
         self.check();
-        self.map_unary(|a| nt::powf(a, p), Op::Powf(self.index, p))
+        self.unary_op(UnaryOp::Powf(p))
     }
 
     /// `|self|` (gradient 0 at 0, as in PyTorch).
     #[track_caller]
     pub fn abs(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::abs, Op::Abs(self.index))
+        self.unary_op(UnaryOp::Abs)
     }
 
     /// Logistic sigmoid, stable for any input.
@@ -108,21 +123,21 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn sigmoid(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::sigmoid, Op::Sigmoid(self.index))
+        self.unary_op(UnaryOp::Sigmoid)
     }
 
     /// Hyperbolic tangent.
     #[track_caller]
     pub fn tanh(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::tanh, Op::Tanh(self.index))
+        self.unary_op(UnaryOp::Tanh)
     }
 
     /// `max(self, 0)` (gradient 0 at 0, as in PyTorch).
     #[track_caller]
     pub fn relu(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::relu, Op::Relu(self.index))
+        self.unary_op(UnaryOp::Relu)
     }
 
     /// `ln(1 + e^self)`, stable for any input; its derivative is `sigmoid(self)`.
@@ -136,17 +151,14 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn softplus(self) -> Var<'t> {
         self.check();
-        self.map_unary(nt::softplus, Op::Softplus(self.index))
+        self.unary_op(UnaryOp::Softplus)
     }
 
     /// `self` where positive, `slope · self` elsewhere.
     #[track_caller]
     pub fn leaky_relu(self, slope: f32) -> Var<'t> {
         self.check();
-        self.map_unary(
-            |a| nt::leaky_relu(a, slope),
-            Op::LeakyRelu(self.index, slope),
-        )
+        self.unary_op(UnaryOp::LeakyRelu(slope))
     }
 
     /// Clamps into `[min, max]`; the gradient passes where `min ≤ x ≤ max` (as in PyTorch).
@@ -155,7 +167,11 @@ impl<'t> Var<'t> {
     pub fn clamp(self, min: f32, max: f32) -> Var<'t> {
         self.check();
         let value = nt::clamp(&self.value(), min, max);
-        Var::record(&[self], value, Op::Clamp(self.index, min, max))
+        Var::record(
+            &[self],
+            value,
+            Op::Unary(self.index, UnaryOp::Clamp { min, max }),
+        )
     }
 
     /// The same value, cut off from the graph: no gradient flows back through it.

@@ -7,12 +7,7 @@ impl<'t> Add for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn add(self, rhs: Var<'t>) -> Var<'t> {
-        self.broadcast_op(
-            rhs,
-            "add",
-            |x, y| x + y,
-            crate::op::Op::Add(self.index, rhs.index),
-        )
+        self.broadcast_op(rhs, nntensor::BinaryOp::Add)
     }
 }
 
@@ -20,12 +15,7 @@ impl<'t> Sub for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn sub(self, rhs: Var<'t>) -> Var<'t> {
-        self.broadcast_op(
-            rhs,
-            "sub",
-            |x, y| x - y,
-            crate::op::Op::Sub(self.index, rhs.index),
-        )
+        self.broadcast_op(rhs, nntensor::BinaryOp::Sub)
     }
 }
 
@@ -33,12 +23,7 @@ impl<'t> Mul for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn mul(self, rhs: Var<'t>) -> Var<'t> {
-        self.broadcast_op(
-            rhs,
-            "mul",
-            |x, y| x * y,
-            crate::op::Op::Mul(self.index, rhs.index),
-        )
+        self.broadcast_op(rhs, nntensor::BinaryOp::Mul)
     }
 }
 
@@ -46,12 +31,7 @@ impl<'t> Div for Var<'t> {
     type Output = Var<'t>;
     #[track_caller]
     fn div(self, rhs: Var<'t>) -> Var<'t> {
-        self.broadcast_op(
-            rhs,
-            "div",
-            |x, y| x / y,
-            crate::op::Op::Div(self.index, rhs.index),
-        )
+        self.broadcast_op(rhs, nntensor::BinaryOp::Div)
     }
 }
 

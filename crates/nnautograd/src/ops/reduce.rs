@@ -12,7 +12,7 @@ impl<'t> Var<'t> {
     /// let x = tape.var(nntensor::Tensor::ones(vec![2, 3]));
     /// let s = x.sum();
     /// assert_eq!(s.item(), 6.0);
-    /// assert!(s.backward().wrt(x).unwrap().iter().all(|&g| g == 1.0));
+    /// assert!(s.backward().wrt(x).unwrap().values().iter().all(|&g| g == 1.0));
     /// ```
     #[track_caller]
     pub fn sum(self) -> Var<'t> {

@@ -32,7 +32,7 @@ impl<'t> Var<'t> {
     ///
     /// ```
     /// let tape = nnautograd::Tape::new();
-    /// let x = tape.var(nntensor::Tensor::from_shape_vec(vec![2, 1], vec![5.0, 7.0]).unwrap());
+    /// let x = tape.var(nntensor::Tensor::from_vec(vec![2, 1], vec![5.0, 7.0]).unwrap());
     /// let g = x.gather_rows(&[1, 1, 0]).sum().backward();
     /// assert_eq!(g.wrt(x).unwrap().as_slice().unwrap(), &[1.0, 2.0]);
     /// ```

@@ -8,11 +8,13 @@
 //! way each output element is computed by the same code in the same order, so results are
 //! bit-identical whatever the thread count (tested below on 1–4 threads).
 
-use crate::Tensor;
+use super::view;
+use crate::Shape;
 use ndarray::linalg::general_mat_mul;
 use ndarray::parallel::prelude::*;
 use ndarray::{
-    s, Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3, Axis, Ix2, Ix3, IxDyn,
+    s, Array2, ArrayView2, ArrayView3, ArrayViewD, ArrayViewMut2, ArrayViewMut3, Axis, Ix2, Ix3,
+    IxDyn,
 };
 use std::cell::Cell;
 
@@ -33,7 +35,8 @@ thread_local! {
 /// 0.077 s/epoch, docs/performance.md). Results are the same either way. Calls may nest.
 ///
 /// ```
-/// use nntensor::{matmul, single_threaded, Tensor};
+/// use nntensor::cpu::single_threaded;
+/// use nntensor::{matmul, Tensor};
 /// let a = Tensor::ones(vec![256, 256]);
 /// let c = single_threaded(|| matmul(&a, &a));
 /// assert_eq!(c, matmul(&a, &a));
@@ -50,72 +53,79 @@ pub fn single_threaded<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Whether a large product may use rayon's threads here.
-fn may_use_threads() -> bool {
+pub(crate) fn may_use_threads() -> bool {
     rayon::current_num_threads() > 1 && !SINGLE_THREADED.with(Cell::get)
 }
 
-/// `a · b` for 2-D tensors, or a batched product for 3-D ones.
-///
-/// Shapes: `(m, k)·(k, n) → (m, n)`; `(b, m, k)·(b, k, n) → (b, m, n)`; `(b, m, k)·(k, n) →
-/// (b, m, n)`. Panics (at the caller's line) naming both shapes if they do not fit.
-///
-/// ```
-/// use nntensor::{matmul, Tensor};
-/// let a = Tensor::from_shape_vec(vec![2, 2], vec![1., 2., 3., 4.]).unwrap();
-/// let i = Tensor::from_shape_vec(vec![2, 2], vec![1., 0., 0., 1.]).unwrap();
-/// assert_eq!(matmul(&a, &i), a);
-/// ```
-#[track_caller]
-pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
-    match (a.ndim(), b.ndim()) {
-        (2, 2) => matmul_2d(view2(a), view2(b)).into_dyn(),
-        (3, 3) => batched_matmul(view3(a), view3(b)).into_dyn(),
-        (3, 2) => {
-            assert!(
-                a.shape()[2] == b.shape()[0],
-                "matmul: inner dimensions differ: {:?} · {:?} needs {} == {}",
-                a.shape(),
-                b.shape(),
-                a.shape()[2],
-                b.shape()[0]
-            );
+/// `a · b` for row-major operands: `(m, k)·(k, n)`, `(b, m, k)·(b, k, n)` or `(b, m, k)·(k, n)`
+/// (ranks and sizes checked by the caller). Returns the output shape and elements.
+pub(crate) fn matmul(a_shape: &Shape, a: &[f32], b_shape: &Shape, b: &[f32]) -> (Shape, Vec<f32>) {
+    let (av, bv) = (view(a_shape, a), view(b_shape, b));
+    let out = match (a_shape.ndim(), b_shape.ndim()) {
+        (2, 2) => matmul_2d(view2(&av), view2(&bv)).into_dyn(),
+        (3, 3) => batched_matmul(view3(&av), view3(&bv)).into_dyn(),
+        _ => {
             // Every batch item multiplies the same matrix: fold the batch into the rows.
-            let (batch, m, k) = (a.shape()[0], a.shape()[1], a.shape()[2]);
-            let rows = a.view().into_shape_with_order((batch * m, k));
-            match rows {
-                Ok(rows) => {
-                    let out = matmul_2d(rows, view2(b));
-                    let n = out.ncols();
-                    out.into_shape_with_order(IxDyn(&[batch, m, n]))
-                        .expect("same length")
-                }
-                Err(_) => {
-                    let b3 = view2(b).insert_axis(Axis(0));
-                    let b3 = b3
-                        .broadcast((batch, b.shape()[0], b.shape()[1]))
-                        .expect("broadcast");
-                    batched_matmul(view3(a), b3).into_dyn()
-                }
-            }
+            let (batch, m, k) = (a_shape[0], a_shape[1], a_shape[2]);
+            let rows = ArrayView2::from_shape((batch * m, k), a).expect("row-major");
+            let out = matmul_2d(rows, view2(&bv));
+            let n = out.ncols();
+            out.into_shape_with_order(IxDyn(&[batch, m, n]))
+                .expect("same length")
         }
-        _ => panic!(
-            "matmul: expected 2-D·2-D, 3-D·3-D or 3-D·2-D operands, got shapes {:?} and {:?}",
-            a.shape(),
-            b.shape()
-        ),
+    };
+    (Shape::from(out.shape()), super::into_vec(out))
+}
+
+/// The gradients of `out = a·b` for the ranks [`matmul`] takes: `da = g·bᵀ` (when `need_a`) and
+/// `db = aᵀ·g` (when `need_b`), each in row-major order, computed on transposed views (no copy).
+pub(crate) fn matmul_backward(
+    (a_shape, a): (&Shape, &[f32]),
+    (b_shape, b): (&Shape, &[f32]),
+    (g_shape, g): (&Shape, &[f32]),
+    need_a: bool,
+    need_b: bool,
+) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+    let (av, bv, gv) = (view(a_shape, a), view(b_shape, b), view(g_shape, g));
+    let flat = |t: ndarray::ArrayD<f32>| super::into_vec(t);
+    match (a_shape.ndim(), b_shape.ndim()) {
+        (2, 2) => {
+            let (a2, b2, g2) = (view2(&av), view2(&bv), view2(&gv));
+            (
+                need_a.then(|| flat(matmul_2d(g2, b2.t()).into_dyn())),
+                need_b.then(|| flat(matmul_2d(a2.t(), g2).into_dyn())),
+            )
+        }
+        (3, 3) => {
+            let (a3, b3, g3) = (view3(&av), view3(&bv), view3(&gv));
+            (
+                need_a.then(|| flat(batched_matmul(g3, b3.permuted_axes([0, 2, 1])).into_dyn())),
+                need_b.then(|| flat(batched_matmul(a3.permuted_axes([0, 2, 1]), g3).into_dyn())),
+            )
+        }
+        _ => {
+            // (batch, m, k)·(k, n): fold the batch into rows, as the forward did.
+            let (batch, m, k) = (a_shape[0], a_shape[1], a_shape[2]);
+            let n = b_shape[1];
+            let g2 = ArrayView2::from_shape((batch * m, n), g).expect("row-major");
+            let a2 = ArrayView2::from_shape((batch * m, k), a).expect("row-major");
+            let b2 = view2(&bv);
+            (
+                need_a.then(|| flat(matmul_2d(g2, b2.t()).into_dyn())),
+                need_b.then(|| flat(matmul_2d(a2.t(), g2).into_dyn())),
+            )
+        }
     }
 }
 
-#[track_caller]
-fn view2(t: &Tensor) -> ArrayView2<'_, f32> {
-    t.view()
+fn view2<'a>(t: &ArrayViewD<'a, f32>) -> ArrayView2<'a, f32> {
+    t.clone()
         .into_dimensionality::<Ix2>()
         .expect("caller checked ndim")
 }
 
-#[track_caller]
-fn view3(t: &Tensor) -> ArrayView3<'_, f32> {
-    t.view()
+fn view3<'a>(t: &ArrayViewD<'a, f32>) -> ArrayView3<'a, f32> {
+    t.clone()
         .into_dimensionality::<Ix3>()
         .expect("caller checked ndim")
 }
@@ -125,7 +135,7 @@ fn view3(t: &Tensor) -> ArrayView3<'_, f32> {
 /// ```
 /// use ndarray::array;
 /// let a = array![[1.0f32, 2.0], [3.0, 4.0]];
-/// let at_a = nntensor::matmul_2d(a.t(), a.view());
+/// let at_a = nntensor::cpu::matmul_2d(a.t(), a.view());
 /// assert_eq!(at_a, array![[10.0, 14.0], [14.0, 20.0]]);
 /// ```
 #[track_caller]
@@ -365,7 +375,7 @@ fn small_gemm(
         let transposed_times_row_major = a.rs == 1 && a.cs == m && b.cs == 1 && b.rs == n;
         if transposed_times_row_major && m <= 2 && n <= 2 {
             // A tiny layer's weight gradient xᵀ·g, with the sizes known at compile time.
-            crate::wide(
+            super::wide(
                 #[inline(always)]
                 || match (m, n) {
                     (1, 1) => xt_times::<1, 1>(a.data, b.data, sums),
@@ -559,7 +569,7 @@ fn check_2d(op: &str, a: (usize, usize), b: (usize, usize)) {
 /// use ndarray::Array3;
 /// let a = Array3::<f32>::ones((4, 2, 3));
 /// let b = Array3::<f32>::ones((4, 3, 5));
-/// let c = nntensor::batched_matmul(a.view(), b.view());
+/// let c = nntensor::cpu::batched_matmul(a.view(), b.view());
 /// assert_eq!(c.dim(), (4, 2, 5));
 /// assert!(c.iter().all(|&x| x == 3.0));
 /// ```
@@ -774,8 +784,13 @@ mod tests {
         let a = Array3::from_shape_fn((3, 4, 5), |_| rng.uniform(-1.0, 1.0));
         let b = Array3::from_shape_fn((3, 5, 2), |_| rng.uniform(-1.0, 1.0));
         let w = random2(&mut rng, 5, 2);
-        let c = matmul(&a.clone().into_dyn(), &b.clone().into_dyn());
-        let cw = matmul(&a.clone().into_dyn(), &w.clone().into_dyn());
+        let product = |x: ndarray::ArrayD<f32>, y: ndarray::ArrayD<f32>| {
+            let (xs, ys) = (Shape::from(x.shape()), Shape::from(y.shape()));
+            let (shape, data) = matmul(&xs, x.as_slice().unwrap(), &ys, y.as_slice().unwrap());
+            ndarray::ArrayD::from_shape_vec(shape.ix(), data).unwrap()
+        };
+        let c = product(a.clone().into_dyn(), b.clone().into_dyn());
+        let cw = product(a.clone().into_dyn(), w.clone().into_dyn());
         for i in 0..3 {
             let want = naive(a.index_axis(Axis(0), i), b.index_axis(Axis(0), i));
             let got = c

@@ -12,7 +12,7 @@
 /// ```
 /// let x = [1.0f32, 2.0, 3.0];
 /// let mut y = [0.0f32; 3];
-/// nntensor::wide(|| y.iter_mut().zip(&x).for_each(|(y, &x)| *y = 2.0 * x));
+/// nntensor::cpu::wide(|| y.iter_mut().zip(&x).for_each(|(y, &x)| *y = 2.0 * x));
 /// assert_eq!(y, [2.0, 4.0, 6.0]);
 /// ```
 #[inline]

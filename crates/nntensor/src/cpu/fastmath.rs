@@ -8,7 +8,7 @@
 /// `e^x`, to within 2 ulp; `inf` above 88.72, subnormal or 0 below −87.3, NaN for NaN.
 ///
 /// ```
-/// let e = nntensor::exp_fast(1.0);
+/// let e = nntensor::cpu::exp_fast(1.0);
 /// assert!((e - std::f32::consts::E).abs() <= 2.0 * f32::EPSILON * e);
 /// ```
 #[inline]
@@ -49,7 +49,7 @@ pub fn exp_fast(x: f32) -> f32 {
 /// accurate for tiny `x` as `ln_1p` is.
 ///
 /// ```
-/// let y = nntensor::ln_1p_unit(1e-8);
+/// let y = nntensor::cpu::ln_1p_unit(1e-8);
 /// assert!((y - 1e-8).abs() < 1e-15);
 /// ```
 #[inline]

@@ -1,0 +1,457 @@
+//! Binary elementwise arithmetic under NumPy broadcasting, the std operators on tensors, and
+//! `unbroadcast` / `broadcast_to` for gradients.
+
+use crate::cpu::elementwise as cpu;
+use crate::device::same_device;
+use crate::ops::unary::{unary_into, UnaryOp};
+use crate::{Shape, Storage, Tensor};
+use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+/// A binary elementwise op, named so that every backend can implement it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOp {
+    /// `a + b`.
+    Add,
+    /// `a − b`.
+    Sub,
+    /// `a · b`.
+    Mul,
+    /// `a / b`.
+    Div,
+}
+
+impl BinaryOp {
+    /// The op's name in panic messages.
+    fn name(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "add",
+            BinaryOp::Sub => "sub",
+            BinaryOp::Mul => "mul",
+            BinaryOp::Div => "div",
+        }
+    }
+}
+
+/// The broadcast shape of `a` and `b` under NumPy rules, or `None` if they are incompatible.
+///
+/// Shapes are aligned at their last axis; each pair of sizes must be equal or contain a 1.
+///
+/// ```
+/// use nntensor::broadcast_shape;
+/// assert_eq!(broadcast_shape(&[4, 1, 3], &[5, 1]), Some(vec![4, 5, 3]));
+/// assert_eq!(broadcast_shape(&[2, 3], &[4]), None);
+/// ```
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let ndim = a.len().max(b.len());
+    let size = |s: &[usize], i: usize| {
+        if i < ndim - s.len() {
+            1
+        } else {
+            s[i - (ndim - s.len())]
+        }
+    };
+    (0..ndim)
+        .map(|i| match (size(a, i), size(b, i)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The broadcast shape of two operands of `op`, or a panic at the caller's line naming both.
+#[track_caller]
+fn broadcast_or_panic(op: &str, a: &[usize], b: &[usize]) -> Shape {
+    if a == b {
+        return Shape::from(a);
+    }
+    match broadcast_shape(a, b) {
+        Some(shape) => Shape::from(shape),
+        None => panic!(
+            "{op}: shapes {a:?} and {b:?} do not broadcast (sizes must match or be 1, aligned at \
+             the last axis)"
+        ),
+    }
+}
+
+/// `op(a, b)` elementwise with NumPy broadcasting. Panics (at the caller's line) naming the op
+/// and both shapes if they do not broadcast.
+///
+/// ```
+/// use nntensor::{binary, BinaryOp, Tensor};
+/// let a = Tensor::from_vec([2, 2], vec![1., 2., 3., 4.]).unwrap();
+/// let row = Tensor::from_vec([2], vec![10., 20.]).unwrap();
+/// assert_eq!(binary(BinaryOp::Add, &a, &row).to_vec(), vec![11., 22., 13., 24.]);
+/// ```
+#[track_caller]
+pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Tensor {
+    let out = broadcast_or_panic(op.name(), a.shape(), b.shape());
+    same_device(op.name(), a.device(), b.device());
+    let data = match (a.storage(), b.storage()) {
+        (Storage::Cpu(x), Storage::Cpu(y)) => {
+            cpu::binary(op, (a.shape_ref(), x), (b.shape_ref(), y), &out)
+        }
+    };
+    Tensor::cpu(out, data)
+}
+
+/// `a = op(a, b)` in place, `b` broadcast to `a`'s shape. Panics (at the caller's line) if `b`
+/// does not broadcast to exactly `a`'s shape.
+///
+/// ```
+/// use nntensor::{binary_assign, BinaryOp, Tensor};
+/// let mut a = Tensor::ones([2, 2]);
+/// binary_assign(BinaryOp::Mul, &mut a, &Tensor::from_vec([2], vec![2., 3.]).unwrap());
+/// assert_eq!(a.to_vec(), vec![2., 3., 2., 3.]);
+/// ```
+#[track_caller]
+pub fn binary_assign(op: BinaryOp, a: &mut Tensor, b: &Tensor) {
+    let out = broadcast_or_panic(op.name(), a.shape(), b.shape());
+    assert!(
+        out.dims() == a.shape(),
+        "{} in place: {:?} does not broadcast to the target's shape {:?}",
+        op.name(),
+        b.shape(),
+        a.shape()
+    );
+    same_device(op.name(), a.device(), b.device());
+    let a_shape = a.shape_ref().clone();
+    match (a.storage_mut(), b.storage()) {
+        (Storage::Cpu(x), Storage::Cpu(y)) => {
+            cpu::binary_assign(op, (&a_shape, x), (b.shape_ref(), y))
+        }
+    }
+}
+
+/// `a + b` with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::ones([2]);
+/// assert_eq!(nntensor::add(&a, &a).to_vec(), vec![2.0, 2.0]);
+/// ```
+#[track_caller]
+pub fn add(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Add, a, b)
+}
+
+/// `a − b` with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::ones([2]);
+/// assert_eq!(nntensor::sub(&a, &a).to_vec(), vec![0.0, 0.0]);
+/// ```
+#[track_caller]
+pub fn sub(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Sub, a, b)
+}
+
+/// `a · b` elementwise with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::full([2], 3.0);
+/// assert_eq!(nntensor::mul(&a, &a).to_vec(), vec![9.0, 9.0]);
+/// ```
+#[track_caller]
+pub fn mul(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Mul, a, b)
+}
+
+/// `a / b` elementwise with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::full([2], 3.0);
+/// assert_eq!(nntensor::div(&a, &nntensor::scalar(2.0)).to_vec(), vec![1.5, 1.5]);
+/// ```
+#[track_caller]
+pub fn div(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Div, a, b)
+}
+
+/// Sums `grad` down to `shape`: the inverse of broadcasting `shape` up to `grad.shape()`.
+///
+/// Leading axes that broadcasting added are summed away; axes where `shape` has size 1 are summed
+/// and kept. Panics if `shape` does not broadcast to `grad`'s shape.
+///
+/// ```
+/// use nntensor::{unbroadcast, Tensor};
+/// let g = Tensor::ones([3, 2]);
+/// assert_eq!(unbroadcast(g.clone(), &[2]).to_vec(), vec![3., 3.]);
+/// assert_eq!(unbroadcast(g, &[3, 1]).shape(), &[3, 1]);
+/// ```
+#[track_caller]
+pub fn unbroadcast(grad: Tensor, shape: &[usize]) -> Tensor {
+    if grad.shape() == shape {
+        return grad;
+    }
+    let extra = grad.ndim().checked_sub(shape.len());
+    let valid = extra.is_some_and(|extra| {
+        shape
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| s == 1 || s == grad.shape()[i + extra])
+    });
+    if !valid {
+        panic!(
+            "unbroadcast: shape {shape:?} does not broadcast to gradient shape {:?}",
+            grad.shape()
+        );
+    }
+    match grad.storage() {
+        Storage::Cpu(data) => {
+            let out = crate::cpu::reduce::unbroadcast(grad.shape_ref(), data, shape);
+            Tensor::cpu(Shape::from(shape), out)
+        }
+    }
+}
+
+/// `t` repeated along new leading axes and along its size-1 axes to `shape` (NumPy's
+/// `broadcast_to`, as a new tensor). Panics if `t` does not broadcast to `shape`.
+///
+/// ```
+/// use nntensor::{broadcast_to, Tensor};
+/// let row = Tensor::from_vec([1, 2], vec![1., 2.]).unwrap();
+/// assert_eq!(broadcast_to(&row, &[2, 2]).to_vec(), vec![1., 2., 1., 2.]);
+/// ```
+#[track_caller]
+pub fn broadcast_to(t: &Tensor, shape: &[usize]) -> Tensor {
+    let out = broadcast_or_panic("broadcast_to", t.shape(), shape);
+    assert!(
+        out.dims() == shape,
+        "broadcast_to: {:?} does not broadcast to {shape:?}",
+        t.shape()
+    );
+    match t.storage() {
+        Storage::Cpu(data) if data.len() == 1 => Tensor::full(out, data[0]),
+        Storage::Cpu(data) => {
+            let view = crate::cpu::view(t.shape_ref(), data);
+            let wide = view.broadcast(out.ix()).expect("checked above");
+            Tensor::cpu(out, wide.iter().copied().collect())
+        }
+    }
+}
+
+impl Add for &Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn add(self, other: &Tensor) -> Tensor {
+        binary(BinaryOp::Add, self, other)
+    }
+}
+
+impl Sub for &Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn sub(self, other: &Tensor) -> Tensor {
+        binary(BinaryOp::Sub, self, other)
+    }
+}
+
+impl Mul for &Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn mul(self, other: &Tensor) -> Tensor {
+        binary(BinaryOp::Mul, self, other)
+    }
+}
+
+impl Div for &Tensor {
+    type Output = Tensor;
+    #[track_caller]
+    fn div(self, other: &Tensor) -> Tensor {
+        binary(BinaryOp::Div, self, other)
+    }
+}
+
+impl AddAssign<&Tensor> for Tensor {
+    /// `self += other`, `other` broadcast to `self`'s shape.
+    #[track_caller]
+    fn add_assign(&mut self, other: &Tensor) {
+        binary_assign(BinaryOp::Add, self, other)
+    }
+}
+
+impl SubAssign<&Tensor> for Tensor {
+    #[track_caller]
+    fn sub_assign(&mut self, other: &Tensor) {
+        binary_assign(BinaryOp::Sub, self, other)
+    }
+}
+
+impl MulAssign<&Tensor> for Tensor {
+    #[track_caller]
+    fn mul_assign(&mut self, other: &Tensor) {
+        binary_assign(BinaryOp::Mul, self, other)
+    }
+}
+
+impl DivAssign<&Tensor> for Tensor {
+    #[track_caller]
+    fn div_assign(&mut self, other: &Tensor) {
+        binary_assign(BinaryOp::Div, self, other)
+    }
+}
+
+impl Neg for Tensor {
+    type Output = Tensor;
+    /// `-self`, in this tensor's buffer.
+    fn neg(self) -> Tensor {
+        unary_into(UnaryOp::Neg, self)
+    }
+}
+
+impl Add<f32> for Tensor {
+    type Output = Tensor;
+    fn add(self, s: f32) -> Tensor {
+        unary_into(UnaryOp::AddScalar(s), self)
+    }
+}
+
+impl Mul<f32> for Tensor {
+    type Output = Tensor;
+    /// `self · s`, in this tensor's buffer.
+    fn mul(self, s: f32) -> Tensor {
+        unary_into(UnaryOp::MulScalar(s), self)
+    }
+}
+
+impl Div<f32> for Tensor {
+    type Output = Tensor;
+    /// `self / s`, in this tensor's buffer.
+    fn div(self, s: f32) -> Tensor {
+        unary_into(UnaryOp::DivScalar(s), self)
+    }
+}
+
+impl Neg for &Tensor {
+    type Output = Tensor;
+    fn neg(self) -> Tensor {
+        crate::ops::unary::unary(UnaryOp::Neg, self)
+    }
+}
+
+impl Add<f32> for &Tensor {
+    type Output = Tensor;
+    fn add(self, s: f32) -> Tensor {
+        crate::ops::unary::unary(UnaryOp::AddScalar(s), self)
+    }
+}
+
+impl Mul<f32> for &Tensor {
+    type Output = Tensor;
+    fn mul(self, s: f32) -> Tensor {
+        crate::ops::unary::unary(UnaryOp::MulScalar(s), self)
+    }
+}
+
+impl Div<f32> for &Tensor {
+    type Output = Tensor;
+    fn div(self, s: f32) -> Tensor {
+        crate::ops::unary::unary(UnaryOp::DivScalar(s), self)
+    }
+}
+
+impl MulAssign<f32> for Tensor {
+    fn mul_assign(&mut self, s: f32) {
+        let t = std::mem::replace(self, Tensor::zeros([0]));
+        *self = unary_into(UnaryOp::MulScalar(s), t);
+    }
+}
+
+impl DivAssign<f32> for Tensor {
+    fn div_assign(&mut self, s: f32) {
+        let t = std::mem::replace(self, Tensor::zeros([0]));
+        *self = unary_into(UnaryOp::DivScalar(s), t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Rng;
+    use proptest::prelude::*;
+
+    fn naive_unbroadcast(grad: &Tensor, shape: &[usize]) -> Tensor {
+        // Sum each gradient element into the input element it was broadcast from.
+        let grad = grad.to_ndarray();
+        let mut out = ndarray::ArrayD::<f32>::zeros(shape);
+        let extra = grad.ndim() - shape.len();
+        for (idx, &g) in grad.indexed_iter() {
+            let src: Vec<usize> = shape
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| if s == 1 { 0 } else { idx[i + extra] })
+                .collect();
+            out[ndarray::IxDyn(&src)] += g;
+        }
+        Tensor::from(out)
+    }
+
+    fn random(shape: &[usize], rng: &mut Rng) -> Tensor {
+        Tensor::from_fn(shape, || rng.uniform(-1.0, 1.0))
+    }
+
+    /// An output shape and an input shape that broadcasts to it.
+    fn shapes() -> impl Strategy<Value = (Vec<usize>, Vec<usize>)> {
+        prop::collection::vec(1usize..4, 0..4)
+            .prop_flat_map(|full| {
+                let n = full.len();
+                (Just(full), 0..=n, prop::collection::vec(any::<bool>(), n))
+            })
+            .prop_map(|(full, keep, ones)| {
+                let start = full.len() - keep;
+                let input: Vec<usize> = (start..full.len())
+                    .map(|i| if ones[i] { 1 } else { full[i] })
+                    .collect();
+                (full, input)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn unbroadcast_matches_naive_sum((full, input) in shapes(), seed in any::<u64>()) {
+            let mut rng = Rng::seed_from(seed);
+            let grad = random(&full, &mut rng);
+            let fast = unbroadcast(grad.clone(), &input);
+            let slow = naive_unbroadcast(&grad, &input);
+            prop_assert_eq!(fast.shape(), &input[..]);
+            for (x, y) in fast.to_vec().iter().zip(slow.to_vec()) {
+                prop_assert!((x - y).abs() <= 1e-5 * (1.0 + y.abs()));
+            }
+        }
+
+        #[test]
+        fn broadcast_shape_is_symmetric_and_absorbs_input((full, input) in shapes()) {
+            prop_assert_eq!(broadcast_shape(&full, &input), Some(full.clone()));
+            prop_assert_eq!(broadcast_shape(&input, &full), Some(full.clone()));
+        }
+
+        #[test]
+        fn binary_matches_explicit_broadcast((full, input) in shapes(), seed in any::<u64>()) {
+            let mut rng = Rng::seed_from(seed);
+            let a = random(&full, &mut rng);
+            let b = random(&input, &mut rng);
+            let got = sub(&b, &a);
+            let b_full = broadcast_to(&b, &full);
+            for ((g, x), y) in got.to_vec().iter().zip(b_full.to_vec()).zip(a.to_vec()) {
+                prop_assert_eq!(*g, x - y);
+            }
+            let mut in_place = a.clone();
+            in_place -= &b;
+            prop_assert_eq!(in_place, &a - &b_full);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "add: shapes [2, 3] and [4] do not broadcast")]
+    fn incompatible_shapes_panic_with_both_shapes() {
+        let _ = &Tensor::zeros([2, 3]) + &Tensor::zeros([4]);
+    }
+
+    #[test]
+    #[should_panic(expected = "add in place: [2, 3] does not broadcast to the target's shape [3]")]
+    fn in_place_ops_keep_the_target_shape() {
+        let mut a = Tensor::zeros([3]);
+        a += &Tensor::zeros([2, 3]);
+    }
+}

@@ -1,0 +1,237 @@
+//! Elementwise maps of one tensor: [`UnaryOp`], its forward [`unary`] and its chain rule
+//! [`unary_backward`], and one named function per op.
+
+use crate::cpu::elementwise as cpu;
+use crate::{Storage, Tensor};
+
+/// An elementwise map, named so that every backend can implement it (a closure could not run on
+/// a GPU) and autograd can record it as one node kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UnaryOp {
+    /// `-x`.
+    Neg,
+    /// `e^x`.
+    Exp,
+    /// `ln x` (`-inf` at 0, NaN below).
+    Log,
+    /// `√x`.
+    Sqrt,
+    /// `|x|` (gradient 0 at 0, as in PyTorch).
+    Abs,
+    /// `1 / (1 + e^−x)`, stable for any input.
+    Sigmoid,
+    /// `tanh x`.
+    Tanh,
+    /// `max(x, 0)` (gradient 0 at 0, as in PyTorch).
+    Relu,
+    /// `ln(1 + e^x)`, as `max(x, 0) + ln(1 + e^−|x|)`: finite for any input.
+    Softplus,
+    /// `x` where positive, `slope·x` elsewhere.
+    LeakyRelu(f32),
+    /// `x` clamped into `[min, max]` (the gradient passes where `min ≤ x ≤ max`).
+    Clamp {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
+    /// `x^n` for an integer `n` (`x⁰` has gradient 0).
+    Powi(i32),
+    /// `x^p` for a real `p` (`x⁰` has gradient 0).
+    Powf(f32),
+    /// `x + s`.
+    AddScalar(f32),
+    /// `x · s`.
+    MulScalar(f32),
+    /// `x / s` (a true division, not a product with `1/s`).
+    DivScalar(f32),
+}
+
+/// `op` applied to every element of `t`.
+///
+/// ```
+/// use nntensor::{unary, Tensor, UnaryOp};
+/// let t = Tensor::from_vec([2], vec![-1.0, 2.0]).unwrap();
+/// assert_eq!(unary(UnaryOp::Relu, &t).to_vec(), vec![0.0, 2.0]);
+/// ```
+pub fn unary(op: UnaryOp, t: &Tensor) -> Tensor {
+    match t.storage() {
+        Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::unary(op, x)),
+    }
+}
+
+/// `op` applied to every element of `t`, reusing its buffer.
+///
+/// ```
+/// use nntensor::{unary_into, Tensor, UnaryOp};
+/// let t = unary_into(UnaryOp::MulScalar(2.0), Tensor::ones([3]));
+/// assert_eq!(t.to_vec(), vec![2.0; 3]);
+/// ```
+pub fn unary_into(op: UnaryOp, mut t: Tensor) -> Tensor {
+    match t.storage_mut() {
+        Storage::Cpu(x) => cpu::unary_inplace(op, x),
+    }
+    t
+}
+
+/// The chain rule through `y = op(x)`: `g ⊙ op′(x)`, computed in `g`'s buffer. `x` and `y` are the
+/// op's stored input and output (each op's derivative reads whichever is cheaper). Panics (at the
+/// caller's line) if the three shapes differ.
+///
+/// ```
+/// use nntensor::{unary, unary_backward, Tensor, UnaryOp};
+/// let x = Tensor::from_vec([2], vec![0.0, 1.0]).unwrap();
+/// let y = unary(UnaryOp::Exp, &x);
+/// let dx = unary_backward(UnaryOp::Exp, Tensor::ones([2]), &x, &y);
+/// assert_eq!(dx, y); // d/dx eˣ = eˣ
+/// ```
+#[track_caller]
+pub fn unary_backward(op: UnaryOp, mut g: Tensor, x: &Tensor, y: &Tensor) -> Tensor {
+    assert!(
+        g.shape() == x.shape() && x.shape() == y.shape(),
+        "{op:?} backward: gradient {:?}, input {:?} and output {:?} must have one shape",
+        g.shape(),
+        x.shape(),
+        y.shape()
+    );
+    crate::device::same_device("unary backward", g.device(), x.device());
+    match (g.storage_mut(), x.storage(), y.storage()) {
+        (Storage::Cpu(g), Storage::Cpu(x), Storage::Cpu(y)) => cpu::unary_backward(op, g, x, y),
+    }
+    g
+}
+
+/// `-x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::ones([2]);
+/// assert_eq!(nntensor::neg(&t).to_vec(), vec![-1.0, -1.0]);
+/// ```
+pub fn neg(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Neg, t)
+}
+
+/// `e^x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::zeros([2]);
+/// assert_eq!(nntensor::exp(&t).to_vec(), vec![1.0, 1.0]);
+/// ```
+pub fn exp(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Exp, t)
+}
+
+/// Natural logarithm elementwise (`-inf` at 0, NaN below).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![1.0, 0.0]).unwrap();
+/// assert_eq!(nntensor::log(&t).to_vec(), vec![0.0, f32::NEG_INFINITY]);
+/// ```
+pub fn log(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Log, t)
+}
+
+/// Square root elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![4.0, 9.0]).unwrap();
+/// assert_eq!(nntensor::sqrt(&t).to_vec(), vec![2.0, 3.0]);
+/// ```
+pub fn sqrt(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Sqrt, t)
+}
+
+/// `x^n` elementwise for an integer power.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![2.0, -3.0]).unwrap();
+/// assert_eq!(nntensor::powi(&t, 2).to_vec(), vec![4.0, 9.0]);
+/// ```
+pub fn powi(t: &Tensor, n: i32) -> Tensor {
+    unary(UnaryOp::Powi(n), t)
+}
+
+/// `x^p` elementwise for a real power.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([1], vec![4.0]).unwrap();
+/// assert_eq!(nntensor::powf(&t, 0.5).to_vec(), vec![2.0]);
+/// ```
+pub fn powf(t: &Tensor, p: f32) -> Tensor {
+    unary(UnaryOp::Powf(p), t)
+}
+
+/// `|x|` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![-2.0, 3.0]).unwrap();
+/// assert_eq!(nntensor::abs(&t).to_vec(), vec![2.0, 3.0]);
+/// ```
+pub fn abs(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Abs, t)
+}
+
+/// Logistic sigmoid `1 / (1 + e^-x)` elementwise, stable for any input.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![0.0, -1e4, 1e4]).unwrap();
+/// assert_eq!(nntensor::sigmoid(&t).to_vec(), vec![0.5, 0.0, 1.0]);
+/// ```
+pub fn sigmoid(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Sigmoid, t)
+}
+
+/// Hyperbolic tangent elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 1e4]).unwrap();
+/// assert_eq!(nntensor::tanh(&t).to_vec(), vec![0.0, 1.0]);
+/// ```
+pub fn tanh(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Tanh, t)
+}
+
+/// `max(x, 0)` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![-2.0, 3.0]).unwrap();
+/// assert_eq!(nntensor::relu(&t).to_vec(), vec![0.0, 3.0]);
+/// ```
+pub fn relu(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Relu, t)
+}
+
+/// `x` for positive inputs, `slope·x` otherwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![-2.0, 3.0]).unwrap();
+/// assert_eq!(nntensor::leaky_relu(&t, 0.5).to_vec(), vec![-1.0, 3.0]);
+/// ```
+pub fn leaky_relu(t: &Tensor, slope: f32) -> Tensor {
+    unary(UnaryOp::LeakyRelu(slope), t)
+}
+
+/// `ln(1 + e^x)` elementwise, computed as `max(x, 0) + ln(1 + e^−|x|)` so it is finite for any input.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![0.0, 1e4, -1e4]).unwrap();
+/// let s = nntensor::softplus(&t);
+/// assert!((s[[0]] - 2f32.ln()).abs() < 1e-7);
+/// assert_eq!(s[[1]], 1e4);
+/// assert_eq!(s[[2]], 0.0);
+/// ```
+pub fn softplus(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Softplus, t)
+}
+
+/// Clamps every value into `[min, max]`. Panics if `min > max` or either bound is NaN.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![-2.0, 0.5, 3.0]).unwrap();
+/// assert_eq!(nntensor::clamp(&t, 0.0, 1.0).to_vec(), vec![0.0, 0.5, 1.0]);
+/// ```
+#[track_caller]
+pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
+    assert!(min <= max, "clamp: min {min} must not exceed max {max}");
+    unary(UnaryOp::Clamp { min, max }, t)
+}
