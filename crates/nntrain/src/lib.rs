@@ -9,6 +9,7 @@ mod loss;
 mod metric;
 mod model;
 mod options;
+mod plan;
 mod plot;
 mod progress;
 mod step;

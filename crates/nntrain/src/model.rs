@@ -3,11 +3,12 @@
 use crate::callback::{Control, EpochEnd};
 use crate::checkpoint::{write_checkpoint, TrainerState};
 use crate::metric::Running;
+use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::step::{self, StepResult, StepSpec, SHARDS};
 use crate::{check, FitOptions, History, Loss, Metric, TrainError, Verbosity};
 use nnautograd::nntensor::{self as nt, Rng, Tensor};
-use nnautograd::{Tape, Var};
+use nnautograd::Tape;
 use nndata::Dataset;
 use nnlayers::{ActivationFn, Context, Sequential};
 use nnoptim::Optimizer;
@@ -64,7 +65,7 @@ pub struct Model {
     compiled: Option<Compiled>,
     epochs_done: usize,
     /// One tape per shard of a training step (see `step.rs`), kept to reuse their capacity.
-    tapes: [Tape; SHARDS],
+    tapes: Vec<Tape>,
 }
 
 impl std::fmt::Debug for Model {
@@ -84,15 +85,6 @@ impl std::fmt::Debug for Model {
     }
 }
 
-/// How `fit` and `evaluate` run the network: as written, or with the final softmax/sigmoid
-/// folded into the loss (as Keras does for the matching cross-entropy).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Plan {
-    pub(crate) loss: Loss,
-    /// The final activation moved into the loss, applied separately for metrics.
-    pub(crate) folded: Option<ActivationFn>,
-}
-
 impl Model {
     /// A model around `network`. The per-sample input shape is taken from a first `Linear`
     /// layer; set it with [`Model::with_input_shape`] otherwise (e.g. before a `Flatten`).
@@ -106,7 +98,7 @@ impl Model {
             input_shape,
             compiled: None,
             epochs_done: 0,
-            tapes: [Tape::new(), Tape::new()],
+            tapes: (0..SHARDS).map(|_| Tape::new()).collect(),
         }
     }
 
@@ -196,53 +188,6 @@ impl Model {
                 shape: crate::error::shape_string(shape),
                 detail: e.to_string(),
             })
-    }
-
-    fn plan(&self, loss: Loss) -> Plan {
-        let last = self.network.layers().last().and_then(|l| match l.spec() {
-            Some(nnlayers::LayerSpec::Activation { function, .. }) => Some(function),
-            _ => None,
-        });
-        match (last, loss) {
-            (Some(ActivationFn::Softmax), Loss::CategoricalCrossEntropy) => Plan {
-                loss: Loss::SoftmaxCrossEntropy,
-                folded: last,
-            },
-            (Some(ActivationFn::Softmax), Loss::SparseCategoricalCrossEntropy) => Plan {
-                loss: Loss::SparseSoftmaxCrossEntropy,
-                folded: last,
-            },
-            (Some(ActivationFn::Sigmoid), Loss::BinaryCrossEntropy) => Plan {
-                loss: Loss::BinaryCrossEntropyWithLogits,
-                folded: last,
-            },
-            _ => Plan { loss, folded: None },
-        }
-    }
-
-    /// Runs the network (without a folded final activation) on the tape.
-    pub(crate) fn forward<'t>(
-        network: &Sequential,
-        plan: Plan,
-        x: Var<'t>,
-        ctx: &mut Context,
-    ) -> Var<'t> {
-        let layers = network.layers();
-        let used = if plan.folded.is_some() {
-            &layers[..layers.len() - 1]
-        } else {
-            layers
-        };
-        used.iter().fold(x, |x, layer| layer.forward(x, ctx))
-    }
-
-    /// The model's outputs from what `forward` returned: the folded activation applied.
-    pub(crate) fn outputs(plan: Plan, raw: &Tensor) -> Tensor {
-        match plan.folded {
-            Some(ActivationFn::Softmax) => nt::softmax(raw, raw.ndim() - 1),
-            Some(ActivationFn::Sigmoid) => nt::sigmoid(raw),
-            _ => raw.clone(),
-        }
     }
 
     /// Checks inputs and targets of a dataset; returns targets reshaped for the loss if needed.
@@ -350,7 +295,7 @@ impl Model {
             }
         }
 
-        let plan = self.plan(loss);
+        let plan = Plan::new(&self.network, loss);
         let steps = train.len().div_ceil(options.batch_size);
         let mut progress = Progress::new(options.verbosity, steps);
         let first_epoch = self.epochs_done;
@@ -366,10 +311,9 @@ impl Model {
                 Some(seed) => Rng::seed_from(seed).permutation(train.len()),
                 None => (0..train.len()).collect(),
             };
-            let mut contexts = [
-                Context::train(epoch_rng.fork()),
-                Context::train(epoch_rng.fork()),
-            ];
+            let mut contexts: Vec<Context> = (0..SHARDS)
+                .map(|_| Context::train(epoch_rng.fork()))
+                .collect();
             let mut running_loss = Running::default();
             let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
             for (step, rows) in order.chunks(options.batch_size).enumerate() {
@@ -384,7 +328,13 @@ impl Model {
                     loss: value,
                     grads,
                     metric_sums,
-                } = step::forward_backward(spec, train, rows, &mut self.tapes, &mut contexts);
+                } = step::reduce(step::forward_backward(
+                    spec,
+                    train,
+                    rows,
+                    &mut self.tapes,
+                    &mut contexts,
+                ));
                 if !value.is_finite() && options.stop_on_non_finite_loss {
                     // Callbacks still end (early stopping restores its best weights).
                     for callback in &mut options.callbacks {
@@ -401,9 +351,7 @@ impl Model {
                     r.add(sums);
                 }
                 let compiled = self.compiled.as_mut().expect("checked above");
-                compiled
-                    .optimizer
-                    .step(&mut self.network.parameters_mut(), &grads);
+                step::apply(compiled.optimizer.as_mut(), &mut self.network, &grads);
                 running_loss.add((value as f64 * n as f64, n));
                 let logs = epoch_logs(&running_loss, &metrics, &running);
                 progress.batch(step + 1, &logs);
@@ -490,7 +438,7 @@ impl Model {
         };
         self.evaluate_with(
             data,
-            self.plan(compiled.loss),
+            Plan::new(&self.network, compiled.loss),
             &compiled.metrics,
             INFERENCE_BATCH,
         )
@@ -511,10 +459,10 @@ impl Model {
         tape.no_grad(|| {
             for batch in data.batches(batch_size, None, false) {
                 let labels = check::labels(&batch.y);
-                let raw = Model::forward(&self.network, plan, tape.constant(batch.x), &mut ctx);
+                let raw = plan.forward(&self.network, tape.constant(batch.x), &mut ctx);
                 let loss = plan.loss.compute(raw, &batch.y, &labels).item();
                 running_loss.add((loss as f64 * labels.len() as f64, labels.len()));
-                let outputs = Model::outputs(plan, &raw.value());
+                let outputs = plan.outputs(&raw.value());
                 for (m, r) in metrics.iter().zip(&mut running) {
                     r.add(m.batch_sum(compiled_loss, &outputs, &batch.y, &labels));
                 }

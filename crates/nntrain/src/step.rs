@@ -1,19 +1,21 @@
-//! One training step: the batch split into shards that run forward and backward on rayon's
-//! threads, their gradients added in a fixed order.
+//! One training step, in four parts: forward and backward per shard → each shard's `Grads` →
+//! reduce across the shards, in shard order → optimizer apply.
 //!
 //! A small model cannot keep two cores busy by splitting each matrix product (the hand-offs cost
 //! what the second core saves: docs/performance.md). Splitting the *batch* gives each core a whole
 //! forward and backward pass of its own. The split depends only on the batch size, never on the
-//! thread count, and the shards' gradients are added shard 0 + shard 1, so the same seed gives
-//! bit-identical weights on one thread or many.
+//! thread count, and the reduce adds the shards' gradients in shard order (0 + 1 + …), so the same
+//! seed gives bit-identical weights on one thread or many. A data-parallel trainer reduces the
+//! same way across processes after [`reduce`].
 
 use crate::metric::Metric;
-use crate::model::{Model, Plan};
+use crate::plan::Plan;
 use crate::{check, Loss};
 use nnautograd::nntensor::cpu::single_threaded;
 use nnautograd::{Grads, Tape};
 use nndata::Dataset;
 use nnlayers::{Context, Sequential};
+use nnoptim::Optimizer;
 
 /// Most shards a batch is split into: one per core of the 2-core machines we target. More
 /// shards would only add per-shard overhead there; with more cores, the large matrix products
@@ -24,8 +26,8 @@ pub(crate) const SHARDS: usize = 2;
 /// second tape outweighs the halved work.
 pub(crate) const MIN_SHARD_ROWS: usize = 32;
 
-/// What one step computed: the mean loss over the batch, the gradient of that mean, and each
-/// metric's (sum, count) over the batch.
+/// What forward and backward computed over some rows: `weight` × their mean loss, the gradient of
+/// that, and each metric's (sum, count) over the rows.
 pub(crate) struct StepResult {
     pub(crate) loss: f32,
     pub(crate) grads: Grads,
@@ -41,36 +43,102 @@ pub(crate) struct StepSpec<'a> {
     pub(crate) metrics: &'a [Metric],
 }
 
-/// Forward and backward over the samples `rows` of `data`, in up to [`SHARDS`] shards.
-///
-/// Shard `s` records on `tapes[s]` and draws dropout masks from `contexts[s]`. Each shard's mean
-/// loss is weighted by its share of the rows, so the summed gradients are the batch mean's.
+/// The shards of a batch of `rows`: [`SHARDS`] consecutive parts of `⌈rows / SHARDS⌉` rows (the
+/// last may be shorter), or one part for a batch below `SHARDS × MIN_SHARD_ROWS`.
+pub(crate) fn shards(rows: &[usize]) -> Vec<&[usize]> {
+    if rows.len() < SHARDS * MIN_SHARD_ROWS {
+        return vec![rows];
+    }
+    rows.chunks(rows.len().div_ceil(SHARDS)).collect()
+}
+
+/// Forward and backward of every shard of `rows`, one shard per rayon task, each on its own
+/// tape (`tapes[s]`) drawing dropout masks from its own context (`contexts[s]`). Each shard's
+/// mean loss is weighted by its share of the rows, so the shards' gradients add up to the batch
+/// mean's. Returns the results in shard order.
 pub(crate) fn forward_backward(
     spec: StepSpec<'_>,
     data: &Dataset,
     rows: &[usize],
-    tapes: &mut [Tape; SHARDS],
-    contexts: &mut [Context; SHARDS],
-) -> StepResult {
-    let [tape0, tape1] = tapes;
-    let [context0, context1] = contexts;
-    if rows.len() < SHARDS * MIN_SHARD_ROWS {
-        return shard(spec, data, rows, 1.0, tape0, context0);
-    }
-    let (first, second) = rows.split_at(rows.len().div_ceil(SHARDS));
-    let weight = |part: &[usize]| part.len() as f32 / rows.len() as f32;
-    // Each core has a shard: the products inside stay on its thread.
-    let (mut total, other) = rayon::join(
-        || single_threaded(|| shard(spec, data, first, weight(first), tape0, context0)),
-        || single_threaded(|| shard(spec, data, second, weight(second), tape1, context1)),
+    tapes: &mut [Tape],
+    contexts: &mut [Context],
+) -> Vec<StepResult> {
+    let parts = shards(rows);
+    assert!(
+        tapes.len() >= parts.len() && contexts.len() >= parts.len(),
+        "one tape and one context per shard"
     );
-    total.loss += other.loss;
-    total.grads.accumulate(other.grads);
-    for (sum, (s, n)) in total.metric_sums.iter_mut().zip(other.metric_sums) {
-        sum.0 += s;
-        sum.1 += n;
+    if let [only] = parts[..] {
+        // One shard: its products may use every thread.
+        return vec![shard(
+            spec,
+            data,
+            only,
+            1.0,
+            &mut tapes[0],
+            &mut contexts[0],
+        )];
+    }
+    let total = rows.len();
+    run_shards(spec, data, &parts, total, tapes, contexts)
+}
+
+/// The shards `parts`, split in halves across rayon's threads; each shard's products stay on its
+/// own thread.
+fn run_shards(
+    spec: StepSpec<'_>,
+    data: &Dataset,
+    parts: &[&[usize]],
+    total: usize,
+    tapes: &mut [Tape],
+    contexts: &mut [Context],
+) -> Vec<StepResult> {
+    if let [part] = parts {
+        let weight = part.len() as f32 / total as f32;
+        return vec![single_threaded(|| {
+            shard(spec, data, part, weight, &mut tapes[0], &mut contexts[0])
+        })];
+    }
+    let mid = parts.len() / 2;
+    let (tapes_left, tapes_right) = tapes.split_at_mut(mid);
+    let (contexts_left, contexts_right) = contexts.split_at_mut(mid);
+    let (mut left, right) = rayon::join(
+        || run_shards(spec, data, &parts[..mid], total, tapes_left, contexts_left),
+        || {
+            run_shards(
+                spec,
+                data,
+                &parts[mid..],
+                total,
+                tapes_right,
+                contexts_right,
+            )
+        },
+    );
+    left.extend(right);
+    left
+}
+
+/// The shards' results combined in shard order: losses and metric sums added, gradients
+/// accumulated (`((g₀ + g₁) + g₂) + …`), so the result does not depend on which thread ran
+/// which shard. Panics if `results` is empty.
+pub(crate) fn reduce(results: Vec<StepResult>) -> StepResult {
+    let mut results = results.into_iter();
+    let mut total = results.next().expect("at least one shard");
+    for other in results {
+        total.loss += other.loss;
+        total.grads.accumulate(other.grads);
+        for (sum, (s, n)) in total.metric_sums.iter_mut().zip(other.metric_sums) {
+            sum.0 += s;
+            sum.1 += n;
+        }
     }
     total
+}
+
+/// Applies one optimizer update to the network's parameters from the reduced gradients.
+pub(crate) fn apply(optimizer: &mut dyn Optimizer, network: &mut Sequential, grads: &Grads) {
+    optimizer.step(&mut network.parameters_mut(), grads);
 }
 
 /// One shard: gathers its rows, runs the network, and returns `weight` × its mean loss with the
@@ -85,7 +153,7 @@ fn shard(
 ) -> StepResult {
     let (x, y) = data.subset(rows).into_parts();
     let labels = check::labels(&y);
-    let raw = Model::forward(spec.network, spec.plan, tape.constant(x), context);
+    let raw = spec.plan.forward(spec.network, tape.constant(x), context);
     let mut loss = spec.plan.loss.compute(raw, &y, &labels);
     if weight != 1.0 {
         loss = loss * weight;
@@ -93,7 +161,7 @@ fn shard(
     let metric_sums = if spec.metrics.is_empty() {
         Vec::new()
     } else {
-        let outputs = Model::outputs(spec.plan, &raw.value());
+        let outputs = spec.plan.outputs(&raw.value());
         spec.metrics
             .iter()
             .map(|m| m.batch_sum(spec.loss, &outputs, &y, &labels))
