@@ -13,6 +13,13 @@ impl<'t> Var<'t> {
     /// and leaf variable it depends on, then clears the tape: every `Var` on it becomes stale.
     ///
     /// Panics if the value has more than one element (reduce it with `sum` or `mean` first).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(3.0));
+    /// let grads = (x * x).backward();
+    /// assert_eq!(grads.wrt(x).unwrap().item(), 6.0);
+    /// ```
     #[track_caller]
     pub fn backward(self) -> Grads {
         self.check();
@@ -29,6 +36,15 @@ impl<'t> Var<'t> {
     }
 
     /// Like [`Var::backward`] but starting from `seed` = ∂loss/∂self, of this value's shape.
+    ///
+    /// ```
+    /// use nntensor::Tensor;
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(Tensor::from_vec([2], vec![1., 2.]).unwrap());
+    /// let seed = Tensor::from_vec([2], vec![10., 1.]).unwrap();
+    /// let g = (x * x).backward_with(seed);
+    /// assert_eq!(g.wrt(x).unwrap().to_vec(), vec![20., 4.]); // seed ⊙ 2x
+    /// ```
     #[track_caller]
     pub fn backward_with(self, seed: Tensor) -> Grads {
         self.check();

@@ -181,6 +181,10 @@ impl Tensor {
     }
 
     /// A CPU tensor of ones.
+    ///
+    /// ```
+    /// assert_eq!(nntensor::Tensor::ones([2]).to_vec(), vec![1.0, 1.0]);
+    /// ```
     pub fn ones(shape: impl Into<Shape>) -> Tensor {
         Tensor::full(shape, 1.0)
     }

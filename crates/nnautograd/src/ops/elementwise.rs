@@ -35,6 +35,14 @@ impl<'t> Var<'t> {
     }
 
     /// `self + s` for a number `s`.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(2.0));
+    /// let y = x.add_scalar(3.0);
+    /// assert_eq!(y.item(), 5.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 1.0);
+    /// ```
     #[track_caller]
     pub fn add_scalar(self, s: f32) -> Var<'t> {
         self.check();
@@ -56,6 +64,14 @@ impl<'t> Var<'t> {
     }
 
     /// `self / s` for a number `s` (a true division, not a multiplication by `1/s`).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(3.0));
+    /// let y = x.div_scalar(2.0);
+    /// assert_eq!(y.item(), 1.5);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 0.5);
+    /// ```
     #[track_caller]
     pub fn div_scalar(self, s: f32) -> Var<'t> {
         self.check();
@@ -70,6 +86,14 @@ impl<'t> Var<'t> {
     }
 
     /// `e^self`.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(0.0));
+    /// let y = x.exp();
+    /// assert_eq!(y.item(), 1.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 1.0); // eˣ
+    /// ```
     #[track_caller]
     pub fn exp(self) -> Var<'t> {
         self.check();
@@ -77,6 +101,14 @@ impl<'t> Var<'t> {
     }
 
     /// Natural logarithm.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(2.0));
+    /// let y = x.log();
+    /// assert_eq!(y.item(), 2f32.ln());
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 0.5); // 1/x
+    /// ```
     #[track_caller]
     pub fn log(self) -> Var<'t> {
         self.check();
@@ -84,6 +116,14 @@ impl<'t> Var<'t> {
     }
 
     /// Square root.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(4.0));
+    /// let y = x.sqrt();
+    /// assert_eq!(y.item(), 2.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 0.25); // 1/(2√x)
+    /// ```
     #[track_caller]
     pub fn sqrt(self) -> Var<'t> {
         self.check();
@@ -91,6 +131,14 @@ impl<'t> Var<'t> {
     }
 
     /// `self^n` for an integer `n` (`x^0` has gradient 0 everywhere, as in PyTorch).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(3.0));
+    /// let y = x.powi(2);
+    /// assert_eq!(y.item(), 9.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 6.0); // 2x
+    /// ```
     #[track_caller]
     pub fn powi(self, n: i32) -> Var<'t> {
         self.check();
@@ -98,6 +146,14 @@ impl<'t> Var<'t> {
     }
 
     /// `self^p` for a real `p` (`x^0` has gradient 0 everywhere, as in PyTorch).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(4.0));
+    /// let y = x.powf(0.5);
+    /// assert_eq!(y.item(), 2.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 0.25); // ½·x^(−½)
+    /// ```
     #[track_caller]
     pub fn powf(self, p: f32) -> Var<'t> {
         self.check();
@@ -105,6 +161,14 @@ impl<'t> Var<'t> {
     }
 
     /// `|self|` (gradient 0 at 0, as in PyTorch).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([3], vec![-2., 0., 3.]).unwrap());
+    /// let y = x.abs();
+    /// assert_eq!(y.to_tensor().to_vec(), vec![2., 0., 3.]);
+    /// assert_eq!(y.sum().backward().wrt(x).unwrap().to_vec(), vec![-1., 0., 1.]);
+    /// ```
     #[track_caller]
     pub fn abs(self) -> Var<'t> {
         self.check();
@@ -127,6 +191,14 @@ impl<'t> Var<'t> {
     }
 
     /// Hyperbolic tangent.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(0.0));
+    /// let y = x.tanh();
+    /// assert_eq!(y.item(), 0.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 1.0); // 1 − tanh²
+    /// ```
     #[track_caller]
     pub fn tanh(self) -> Var<'t> {
         self.check();
@@ -134,6 +206,14 @@ impl<'t> Var<'t> {
     }
 
     /// `max(self, 0)` (gradient 0 at 0, as in PyTorch).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([2], vec![-1., 2.]).unwrap());
+    /// let y = x.relu();
+    /// assert_eq!(y.to_tensor().to_vec(), vec![0., 2.]);
+    /// assert_eq!(y.sum().backward().wrt(x).unwrap().to_vec(), vec![0., 1.]);
+    /// ```
     #[track_caller]
     pub fn relu(self) -> Var<'t> {
         self.check();
@@ -155,6 +235,14 @@ impl<'t> Var<'t> {
     }
 
     /// `self` where positive, `slope · self` elsewhere.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([2], vec![-1., 2.]).unwrap());
+    /// let y = x.leaky_relu(0.1);
+    /// assert_eq!(y.to_tensor().to_vec(), vec![-0.1, 2.]);
+    /// assert_eq!(y.sum().backward().wrt(x).unwrap().to_vec(), vec![0.1, 1.]);
+    /// ```
     #[track_caller]
     pub fn leaky_relu(self, slope: f32) -> Var<'t> {
         self.check();
@@ -163,6 +251,14 @@ impl<'t> Var<'t> {
 
     /// Clamps into `[min, max]`; the gradient passes where `min ≤ x ≤ max` (as in PyTorch).
     /// Panics if `min > max`.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([3], vec![-2., 0.5, 3.]).unwrap());
+    /// let y = x.clamp(0.0, 1.0);
+    /// assert_eq!(y.to_tensor().to_vec(), vec![0., 0.5, 1.]);
+    /// assert_eq!(y.sum().backward().wrt(x).unwrap().to_vec(), vec![0., 1., 0.]);
+    /// ```
     #[track_caller]
     pub fn clamp(self, min: f32, max: f32) -> Var<'t> {
         self.check();
@@ -175,6 +271,13 @@ impl<'t> Var<'t> {
     }
 
     /// The same value, cut off from the graph: no gradient flows back through it.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(3.0));
+    /// let y = x * x.detach(); // the detached factor counts as a constant
+    /// assert_eq!(y.backward().wrt(x).unwrap().item(), 3.0);
+    /// ```
     #[track_caller]
     pub fn detach(self) -> Var<'t> {
         self.check();

@@ -7,6 +7,18 @@ use nntensor::{self as nt, Tensor};
 
 impl<'t> Var<'t> {
     /// Matrix product: `(m, k)·(k, n)`, batched `(b, m, k)·(b, k, n)`, or `(b, m, k)·(k, n)`.
+    ///
+    /// ```
+    /// use nntensor::Tensor;
+    /// let tape = nnautograd::Tape::new();
+    /// let a = tape.var(Tensor::from_vec([1, 2], vec![1., 2.]).unwrap());
+    /// let b = tape.var(Tensor::from_vec([2, 1], vec![3., 4.]).unwrap());
+    /// let c = a.matmul(b);
+    /// assert_eq!(c.item(), 11.0);
+    /// let g = c.sum().backward();
+    /// assert_eq!(g.wrt(a).unwrap().to_vec(), vec![3., 4.]); // ∂/∂a = bᵀ
+    /// assert_eq!(g.wrt(b).unwrap().to_vec(), vec![1., 2.]); // ∂/∂b = aᵀ
+    /// ```
     #[track_caller]
     pub fn matmul(self, other: Var<'t>) -> Var<'t> {
         self.check_pair(&other, "matmul");
@@ -74,6 +86,14 @@ impl<'t> Var<'t> {
 
     /// Mean softmax cross-entropy of logits `(n, classes)` against class indices (`n` labels):
     /// the same as [`Var::softmax_cross_entropy`] with one-hot targets, without building them.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let logits = tape.var(nntensor::Tensor::zeros([1, 2]));
+    /// let loss = logits.sparse_softmax_cross_entropy(&[1]);
+    /// assert!((loss.item() - 2f32.ln()).abs() < 1e-6);
+    /// assert_eq!(loss.backward().wrt(logits).unwrap().to_vec(), vec![0.5, -0.5]); // softmax − onehot
+    /// ```
     #[track_caller]
     pub fn sparse_softmax_cross_entropy(self, labels: &[usize]) -> Var<'t> {
         let want_grad = self.loss_wants_grad();
