@@ -263,8 +263,9 @@ impl Tensor {
         &self.storage
     }
 
-    /// The elements, mutably, as held by their backend.
-    pub fn storage_mut(&mut self) -> &mut Storage {
+    /// The elements, mutably, as held by their backend (crate-private: a caller could otherwise
+    /// change the element count under the shape).
+    pub(crate) fn storage_mut(&mut self) -> &mut Storage {
         &mut self.storage
     }
 
