@@ -207,11 +207,11 @@ fn backward_node(
         ),
         &Op::MatMul(a, b) => {
             let (da, db) = nt::matmul_backward(val(a), val(b), &g, needs(a), needs(b));
-            if let Some(db) = db {
-                accumulate(slots, b, db);
-            }
             if let Some(da) = da {
                 accumulate(slots, a, da);
+            }
+            if let Some(db) = db {
+                accumulate(slots, b, db);
             }
         }
         &Op::Linear { x, w, b } => {

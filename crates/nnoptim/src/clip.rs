@@ -30,7 +30,9 @@ pub fn clip_grad_norm(grads: &mut Grads, max_norm: f32) -> f32 {
     norm
 }
 
-/// Clamps every gradient element into `[−limit, limit]` (PyTorch's `clip_grad_value_`).
+/// Clamps every gradient element into `[−limit, limit]` (PyTorch's `clip_grad_value_`). Panics
+/// (at the caller's line) if `limit` is negative or NaN.
+#[track_caller]
 pub fn clip_grad_value(grads: &mut Grads, limit: f32) {
     for (_, g) in grads.iter_mut() {
         *g = nt::clamp(g, -limit, limit);

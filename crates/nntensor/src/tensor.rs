@@ -23,6 +23,21 @@ use std::ops::{Deref, Index, IndexMut};
 pub struct Shape(IxDyn);
 
 impl Shape {
+    /// A shape of these sizes. Panics (at the caller's line) if it would hold more elements than
+    /// an allocation can (`isize::MAX`), so that every tensor's element count is exact.
+    #[track_caller]
+    fn new(dims: &[usize]) -> Shape {
+        let count = dims
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize);
+        assert!(
+            count.is_some(),
+            "shape {dims:?} holds more elements than fit in memory"
+        );
+        Shape(IxDyn(dims))
+    }
+
     /// The axis sizes.
     pub fn dims(&self) -> &[usize] {
         self.0.slice()
@@ -58,32 +73,37 @@ impl fmt::Debug for Shape {
 }
 
 impl From<&[usize]> for Shape {
+    #[track_caller]
     fn from(dims: &[usize]) -> Shape {
-        Shape(IxDyn(dims))
+        Shape::new(dims)
     }
 }
 
 impl From<Vec<usize>> for Shape {
+    #[track_caller]
     fn from(dims: Vec<usize>) -> Shape {
-        Shape(IxDyn(&dims))
+        Shape::new(&dims)
     }
 }
 
 impl From<&Vec<usize>> for Shape {
+    #[track_caller]
     fn from(dims: &Vec<usize>) -> Shape {
-        Shape(IxDyn(dims))
+        Shape::new(dims)
     }
 }
 
 impl<const N: usize> From<[usize; N]> for Shape {
+    #[track_caller]
     fn from(dims: [usize; N]) -> Shape {
-        Shape(IxDyn(&dims))
+        Shape::new(&dims)
     }
 }
 
 impl<const N: usize> From<&[usize; N]> for Shape {
+    #[track_caller]
     fn from(dims: &[usize; N]) -> Shape {
-        Shape(IxDyn(dims))
+        Shape::new(dims)
     }
 }
 
@@ -146,6 +166,7 @@ impl Tensor {
     /// assert!(Tensor::from_vec([2, 2], vec![1.0; 4]).is_ok());
     /// assert!(Tensor::from_vec([2, 2], vec![1.0; 3]).is_err());
     /// ```
+    #[track_caller]
     pub fn from_vec(shape: impl Into<Shape>, data: Vec<f32>) -> Result<Tensor, TensorError> {
         let shape = shape.into();
         let expected = shape.elem_count();
@@ -165,6 +186,7 @@ impl Tensor {
     /// let t = nntensor::Tensor::full([2], 7.0);
     /// assert_eq!(t.to_vec(), vec![7.0, 7.0]);
     /// ```
+    #[track_caller]
     pub fn full(shape: impl Into<Shape>, value: f32) -> Tensor {
         let shape = shape.into();
         let n = shape.elem_count();
@@ -176,6 +198,7 @@ impl Tensor {
     /// ```
     /// assert_eq!(nntensor::Tensor::zeros([2, 3]).len(), 6);
     /// ```
+    #[track_caller]
     pub fn zeros(shape: impl Into<Shape>) -> Tensor {
         Tensor::full(shape, 0.0)
     }
@@ -185,6 +208,7 @@ impl Tensor {
     /// ```
     /// assert_eq!(nntensor::Tensor::ones([2]).to_vec(), vec![1.0, 1.0]);
     /// ```
+    #[track_caller]
     pub fn ones(shape: impl Into<Shape>) -> Tensor {
         Tensor::full(shape, 1.0)
     }
@@ -196,6 +220,7 @@ impl Tensor {
     /// let t = nntensor::Tensor::from_fn([3], || { next += 1.0; next });
     /// assert_eq!(t.to_vec(), vec![1.0, 2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn from_fn(shape: impl Into<Shape>, mut f: impl FnMut() -> f32) -> Tensor {
         let shape = shape.into();
         let data = (0..shape.elem_count()).map(|_| f()).collect();
@@ -208,6 +233,7 @@ impl Tensor {
     /// let t = nntensor::Tensor::from_shape_fn([2, 3], |i| (10 * i[0] + i[1]) as f32);
     /// assert_eq!(t.to_vec(), vec![0., 1., 2., 10., 11., 12.]);
     /// ```
+    #[track_caller]
     pub fn from_shape_fn(shape: impl Into<Shape>, mut f: impl FnMut(&[usize]) -> f32) -> Tensor {
         let shape = shape.into();
         let mut index = vec![0; shape.ndim()];
@@ -445,5 +471,36 @@ impl fmt::Display for Tensor {
         match &self.storage {
             Storage::Cpu(data) => fmt::Display::fmt(&cpu::view(&self.shape, data), f),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(
+        expected = "shape [4294967296, 4294967296] holds more elements than fit in memory"
+    )]
+    fn a_shape_whose_element_count_overflows_panics() {
+        let _ = Tensor::from_vec([1 << 32, 1 << 32], vec![]);
+    }
+
+    #[test]
+    #[should_panic(expected = "holds more elements than fit in memory")]
+    fn reshaping_into_an_impossible_shape_panics() {
+        let _ = Tensor::zeros([2]).into_reshaped([(1 << 63) + 1, 2]);
+    }
+
+    #[test]
+    fn indexing_is_row_major_and_checked() {
+        let t = Tensor::from_shape_fn([2, 3], |i| (10 * i[0] + i[1]) as f32);
+        assert_eq!(t[[1, 2]], 12.0);
+        let out = std::panic::catch_unwind(|| t[[2, 0]]).unwrap_err();
+        let msg = out.downcast_ref::<String>().unwrap();
+        assert!(
+            msg.contains("index [2, 0] is out of bounds for shape [2, 3]"),
+            "{msg}"
+        );
     }
 }

@@ -141,6 +141,11 @@ pub fn max_backward(x: &Tensor, g: &Tensor, axis: Option<usize>) -> Tensor {
         None => Vec::new(),
         Some(axis) => {
             check_axis("max backward", x, axis);
+            assert!(
+                x.shape()[axis] > 0,
+                "max backward: axis {axis} of shape {:?} is empty",
+                x.shape()
+            );
             without_axis(x, axis).to_vec()
         }
     };

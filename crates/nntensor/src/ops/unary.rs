@@ -47,14 +47,25 @@ pub enum UnaryOp {
     DivScalar(f32),
 }
 
-/// `op` applied to every element of `t`.
+/// Panics (at the caller's line) for an op whose parameters make no sense.
+#[track_caller]
+fn check_op(op: UnaryOp) {
+    if let UnaryOp::Clamp { min, max } = op {
+        assert!(min <= max, "clamp: min {min} must not exceed max {max}");
+    }
+}
+
+/// `op` applied to every element of `t`. Panics (at the caller's line) for a `Clamp` whose
+/// `min` exceeds its `max` or is NaN.
 ///
 /// ```
 /// use nntensor::{unary, Tensor, UnaryOp};
 /// let t = Tensor::from_vec([2], vec![-1.0, 2.0]).unwrap();
 /// assert_eq!(unary(UnaryOp::Relu, &t).to_vec(), vec![0.0, 2.0]);
 /// ```
+#[track_caller]
 pub fn unary(op: UnaryOp, t: &Tensor) -> Tensor {
+    check_op(op);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::unary(op, x)),
     }
@@ -67,7 +78,9 @@ pub fn unary(op: UnaryOp, t: &Tensor) -> Tensor {
 /// let t = unary_into(UnaryOp::MulScalar(2.0), Tensor::ones([3]));
 /// assert_eq!(t.to_vec(), vec![2.0; 3]);
 /// ```
+#[track_caller]
 pub fn unary_into(op: UnaryOp, mut t: Tensor) -> Tensor {
+    check_op(op);
     match t.storage_mut() {
         Storage::Cpu(x) => cpu::unary_inplace(op, x),
     }
@@ -232,6 +245,5 @@ pub fn softplus(t: &Tensor) -> Tensor {
 /// ```
 #[track_caller]
 pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
-    assert!(min <= max, "clamp: min {min} must not exceed max {max}");
     unary(UnaryOp::Clamp { min, max }, t)
 }
