@@ -182,6 +182,26 @@ fn backward_node(
             }
         }
         &Op::Unary(a, op) => accumulate(slots, a, nt::unary_backward(op, g, val(a), out)),
+        &Op::Binary(a, b, op) => {
+            let (ga, gb) = nt::binary_backward(op, &g, val(a), val(b), [needs(a), needs(b)]);
+            if let Some(ga) = ga {
+                accumulate(slots, a, unbroadcast(ga, val(a).shape()));
+            }
+            if let Some(gb) = gb {
+                accumulate(slots, b, unbroadcast(gb, val(b).shape()));
+            }
+        }
+        Op::Where { cond, a, b } => {
+            let zero = nt::scalar(0.0);
+            if needs(*a) {
+                let ga = nt::where_cond(cond, &g, &zero);
+                accumulate(slots, *a, unbroadcast(ga, val(*a).shape()));
+            }
+            if needs(*b) {
+                let gb = nt::where_cond(cond, &zero, &g);
+                accumulate(slots, *b, unbroadcast(gb, val(*b).shape()));
+            }
+        }
         &Op::SumAll(a) => accumulate(slots, a, nt::broadcast_to(&g, val(a).shape())),
         &Op::MeanAll(a) => {
             let x = val(a);

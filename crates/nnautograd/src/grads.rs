@@ -97,3 +97,34 @@ impl Grads {
         self.params.is_empty()
     }
 }
+
+impl Var<'_> {
+    /// This leaf's gradient in `grads` (PyTorch's `x.grad`): the same as [`Grads::wrt`]. Panics if
+    /// `grads` comes from another pass or tape.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::scalar(3.0));
+    /// let grads = (x * x).backward();
+    /// assert_eq!(x.grad(&grads).unwrap().item(), 6.0);
+    /// ```
+    #[track_caller]
+    pub fn grad<'g>(&self, grads: &'g Grads) -> Option<&'g Tensor> {
+        grads.wrt(*self)
+    }
+}
+
+impl Param {
+    /// This parameter's gradient in `grads` (PyTorch's `p.grad`): the same as [`Grads::get`].
+    ///
+    /// ```
+    /// use nnautograd::{Param, Tape};
+    /// let w = Param::new(nntensor::scalar(2.0));
+    /// let tape = Tape::new();
+    /// let grads = (tape.param(&w) * 5.0).backward();
+    /// assert_eq!(w.grad(&grads).unwrap().item(), 5.0);
+    /// ```
+    pub fn grad<'g>(&self, grads: &'g Grads) -> Option<&'g Tensor> {
+        grads.get(self)
+    }
+}

@@ -2,7 +2,7 @@
 //! input nodes and whatever its backward needs beyond the stored node values.
 
 use crate::ParamId;
-use nntensor::{Tensor, UnaryOp};
+use nntensor::{BinaryOp, Tensor, UnaryOp};
 
 /// A recorded operation. Inputs are node indices on the same tape; every node's value is kept
 /// until `backward`, so most variants need nothing else.
@@ -18,6 +18,15 @@ pub(crate) enum Op {
     Div(usize, usize),
     /// An elementwise map of one input (activations, maths functions, scalar arithmetic).
     Unary(usize, UnaryOp),
+    /// A broadcasting binary op whose gradient `nntensor::binary_backward` computes (maximum,
+    /// minimum, pow).
+    Binary(usize, usize, BinaryOp),
+    /// `a` where `cond` is non-zero, else `b` (broadcast together).
+    Where {
+        cond: Tensor,
+        a: usize,
+        b: usize,
+    },
     SumAll(usize),
     MeanAll(usize),
     MaxAll(usize),
@@ -43,4 +52,21 @@ pub(crate) enum Op {
         input: usize,
         dinput: Tensor,
     },
+}
+
+impl Op {
+    /// The op's name, for panic messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Op::Unary(_, op) => format!("{op:?}"),
+            Op::Binary(_, _, op) => op.name().to_string(),
+            other => {
+                let text = format!("{other:?}");
+                text.split(['(', ' ', '{'])
+                    .next()
+                    .unwrap_or("op")
+                    .to_string()
+            }
+        }
+    }
 }

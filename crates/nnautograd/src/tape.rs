@@ -167,9 +167,17 @@ impl Tape {
     }
 
     /// Records a node. Without a gradient the op is dropped (`Leaf`), so no graph is kept.
+    /// Panics (at the caller's line) naming the op if a `Var::value()` borrow is still alive.
+    #[track_caller]
     pub(crate) fn push(&self, value: NodeValue, op: Op, requires_grad: bool) -> Var<'_> {
+        let Ok(mut nodes) = self.nodes.try_borrow_mut() else {
+            panic!(
+                "{}: a value of this tape is still borrowed (a `Var::value()` guard is alive); \
+                 drop it, or copy the value with `to_tensor()`, before recording more ops",
+                op.describe()
+            );
+        };
         let op = if requires_grad { op } else { Op::Leaf };
-        let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node {
             value,
             op,

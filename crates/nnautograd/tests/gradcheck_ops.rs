@@ -348,3 +348,89 @@ fn fused_squared_error_and_bce_with_logits() {
     let composed = ((xv.softplus() - t * xv).sum() * 0.25).item();
     assert!((fused - composed).abs() <= 1e-5 * composed.abs());
 }
+
+#[test]
+fn more_maths_functions() {
+    let x = rand(&[3, 4], 40);
+    check(|_, v| v[0].sin(), vec![x.clone()]); // cos x
+    check(|_, v| v[0].cos(), vec![x.clone()]); // −sin x
+    check(|_, v| v[0].expm1(), vec![x.clone()]); // eˣ
+    check(|_, v| v[0].square(), vec![x.clone()]); // 2x
+    check(|_, v| v[0].erf(), vec![x.clone()]); // 2/√π·e^(−x²)
+    check(|_, v| v[0].log1p(), vec![rand_in(&[3, 4], 41, -0.5, 2.0)]); // 1/(1 + x)
+    let positive = rand_in(&[3, 4], 42, 0.3, 3.0);
+    check(|_, v| v[0].rsqrt(), vec![positive.clone()]); // −½·x^(−3/2)
+    check(|_, v| v[0].reciprocal(), vec![positive]); // −1/x²
+    check(|_, v| v[0].sign(), vec![away_from_zero(&[3, 4], 43)]); // 0
+}
+
+#[test]
+fn more_activations() {
+    let x = rand_in(&[3, 4], 44, -3.0, 3.0);
+    check(|_, v| v[0].gelu(), vec![x.clone()]); // Φ(x) + x·φ(x)
+    check(|_, v| v[0].gelu_tanh(), vec![x.clone()]); // the tanh form's derivative
+    check(|_, v| v[0].silu(), vec![x.clone()]); // σ(x)·(1 + x·(1 − σ(x)))
+    check(|_, v| v[0].softsign(), vec![x.clone()]); // 1/(1 + |x|)²
+    check(|_, v| v[0].log_sigmoid(), vec![x.clone()]); // σ(−x)
+    let xz = away_from_zero(&[3, 4], 45);
+    check(|_, v| v[0].elu(0.7), vec![xz.clone()]); // 1, or 0.7·eˣ
+    check(|_, v| v[0].selu(), vec![xz]); // λ, or λα·eˣ
+                                         // Hardtanh on [−0.5, 0.5]: values at least 0.05 away from either bound.
+    let xh = map(&x, |v| {
+        if (v.abs() - 0.5).abs() < 0.05 {
+            v * 1.3
+        } else {
+            v
+        }
+    });
+    check(|_, v| v[0].hardtanh(-0.5, 0.5), vec![xh]); // 1 strictly inside, 0 outside
+}
+
+#[test]
+fn maximum_minimum_pow_where_under_every_broadcast() {
+    for (i, (sa, sb)) in broadcast_cases().into_iter().enumerate() {
+        // a on the grid 0.2k + 0.05 and b on 0.2k + 0.15: every pair that broadcasting meets
+        // is at least 0.1 apart, so no finite-difference step crosses a tie.
+        let a = map(&rand(&sa, 50 + i as u64), |v| {
+            (v * 5.0).round() * 0.2 + 0.05
+        });
+        let b = map(&rand(&sb, 60 + i as u64), |v| {
+            (v * 5.0).round() * 0.2 + 0.15
+        });
+        check(|_, v| v[0].maximum(v[1]), vec![a.clone(), b.clone()]); // the larger side's g
+        check(|_, v| v[0].minimum(v[1]), vec![a.clone(), b.clone()]); // the smaller side's g
+        let base = rand_in(&sa, 70 + i as u64, 0.5, 2.0);
+        let exponent = rand_in(&sb, 80 + i as u64, -1.5, 2.5);
+        // ∂/∂a = b·a^(b−1), ∂/∂b = aᵇ·ln a
+        check(|_, v| v[0].pow(v[1]), vec![base, exponent]);
+        let cond = map(
+            &rand(&sa, 90 + i as u64),
+            |v| if v > 0.0 { 1.0 } else { 0.0 },
+        );
+        check(
+            move |_, v| v[0].where_cond(&cond, v[1]),
+            vec![a.clone(), b.clone()],
+        ); // g where picked, 0 elsewhere
+    }
+    let x = rand(&[3, 4], 99);
+    let mask = map(&rand(&[4], 98), |v| if v > 0.0 { 1.0 } else { 0.0 });
+    check(move |_, v| v[0].masked_fill(&mask, 2.0), vec![x]); // g where not filled
+}
+
+#[test]
+fn comparisons_are_masks_without_gradient() {
+    let tape = Tape::new();
+    let a = tape.var(Tensor::from_vec([3], vec![1., 2., 3.]).unwrap());
+    let b = tape.var(Tensor::from_vec([3], vec![2., 2., 2.]).unwrap());
+    for (mask, want) in [
+        (a.eq(b), [0., 1., 0.]),
+        (a.ne(b), [1., 0., 1.]),
+        (a.lt(b), [1., 0., 0.]),
+        (a.le(b), [1., 1., 0.]),
+        (a.gt(b), [0., 0., 1.]),
+        (a.ge(b), [0., 1., 1.]),
+    ] {
+        assert_eq!(mask.to_tensor().to_vec(), want.to_vec());
+        assert!(!mask.requires_grad());
+    }
+}

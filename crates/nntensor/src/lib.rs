@@ -13,7 +13,8 @@ pub use error::TensorError;
 pub use init::{fans, Init};
 pub use ndarray;
 pub use ops::binary::{
-    add, binary, binary_assign, broadcast_shape, broadcast_to, div, mul, sub, unbroadcast, BinaryOp,
+    add, binary, binary_assign, binary_backward, broadcast_shape, broadcast_to, div, eq, ge, gt,
+    le, lt, masked_fill, maximum, minimum, mul, ne, pow, sub, unbroadcast, where_cond, BinaryOp,
 };
 pub use ops::layout::{
     cat, embed_rows, gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, transpose,
@@ -32,8 +33,9 @@ pub use ops::reduce::{
 };
 pub use ops::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
 pub use ops::unary::{
-    abs, clamp, exp, leaky_relu, log, neg, powf, powi, relu, sigmoid, softplus, sqrt, tanh, unary,
-    unary_backward, unary_into, UnaryOp,
+    abs, clamp, cos, elu, erf, exp, expm1, gelu, gelu_tanh, hardtanh, leaky_relu, log, log1p,
+    log_sigmoid, neg, powf, powi, reciprocal, relu, rsqrt, selu, sigmoid, sign, silu, sin,
+    softplus, softsign, sqrt, square, tanh, unary, unary_backward, unary_into, UnaryOp,
 };
 pub use rng::Rng;
 pub use tensor::{Shape, Tensor};

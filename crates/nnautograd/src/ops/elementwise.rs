@@ -8,20 +8,19 @@ impl<'t> Var<'t> {
     /// `self ∘ other` elementwise with NumPy broadcasting; the operators call this.
     #[track_caller]
     pub(crate) fn broadcast_op(self, other: Var<'t>, op: BinaryOp) -> Var<'t> {
-        let name = match op {
-            BinaryOp::Add => "add",
-            BinaryOp::Sub => "sub",
-            BinaryOp::Mul => "mul",
-            BinaryOp::Div => "div",
-        };
-        self.check_pair(&other, name);
+        self.check_pair(&other, op.name());
         let value = nt::binary(op, &self.value(), &other.value());
+        if op.is_comparison() {
+            // A mask: no gradient flows through a comparison.
+            return self.tape.constant(value);
+        }
         let (a, b) = (self.index, other.index);
         let node = match op {
             BinaryOp::Add => Op::Add(a, b),
             BinaryOp::Sub => Op::Sub(a, b),
             BinaryOp::Mul => Op::Mul(a, b),
             BinaryOp::Div => Op::Div(a, b),
+            other_op => Op::Binary(a, b, other_op),
         };
         Var::record(&[self, other], value, node)
     }

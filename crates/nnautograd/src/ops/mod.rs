@@ -1,10 +1,13 @@
 //! Forward constructors: each op computes its value with `nntensor`, called directly from the
 //! `#[track_caller]` method so a shape panic reports the user's line, then records a node.
 
+mod activation;
 mod elementwise;
+mod maths;
 mod nn;
 mod overload;
 mod reduce;
+mod select;
 mod shape;
 
 use crate::op::Op;
@@ -24,6 +27,7 @@ impl<'t> Var<'t> {
     }
 
     /// Records `value`, computed from `inputs`, as a node made by `op`.
+    #[track_caller]
     pub(crate) fn record(inputs: &[Var<'t>], value: Tensor, op: Op) -> Var<'t> {
         let requires_grad = Var::needs_grad(inputs);
         inputs[0]
@@ -32,6 +36,7 @@ impl<'t> Var<'t> {
     }
 
     /// Records `f(self)`, an elementwise map that cannot fail, as a node made by `op`.
+    #[track_caller]
     pub(crate) fn map_unary(self, f: impl FnOnce(&Tensor) -> Tensor, op: Op) -> Var<'t> {
         let value = f(&self.value());
         Var::record(&[self], value, op)

@@ -18,8 +18,51 @@ macro_rules! each_op {
             BinaryOp::Sub => $kernel($($args),*, |x, y| x - y),
             BinaryOp::Mul => $kernel($($args),*, |x, y| x * y),
             BinaryOp::Div => $kernel($($args),*, |x, y| x / y),
+            BinaryOp::Maximum => $kernel($($args),*, maximum),
+            BinaryOp::Minimum => $kernel($($args),*, minimum),
+            BinaryOp::Pow => $kernel($($args),*, f32::powf),
+            BinaryOp::Eq => $kernel($($args),*, |x, y| mask(x == y)),
+            BinaryOp::Ne => $kernel($($args),*, |x, y| mask(x != y)),
+            BinaryOp::Lt => $kernel($($args),*, |x, y| mask(x < y)),
+            BinaryOp::Le => $kernel($($args),*, |x, y| mask(x <= y)),
+            BinaryOp::Gt => $kernel($($args),*, |x, y| mask(x > y)),
+            BinaryOp::Ge => $kernel($($args),*, |x, y| mask(x >= y)),
         }
     };
+}
+
+/// 1.0 for true, 0.0 for false.
+#[inline]
+fn mask(b: bool) -> f32 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+/// The larger of `x` and `y`, NaN if either is.
+#[inline]
+fn maximum(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        x + y
+    } else if x > y {
+        x
+    } else {
+        y
+    }
+}
+
+/// The smaller of `x` and `y`, NaN if either is.
+#[inline]
+fn minimum(x: f32, y: f32) -> f32 {
+    if x.is_nan() || y.is_nan() {
+        x + y
+    } else if x < y {
+        x
+    } else {
+        y
+    }
 }
 
 /// Numerically stable logistic sigmoid of one value: never evaluates `exp` of a large positive
@@ -119,7 +162,70 @@ pub(crate) fn unary_inplace(op: UnaryOp, x: &mut [f32]) {
         UnaryOp::AddScalar(s) => map_inplace(x, |v| v + s),
         UnaryOp::MulScalar(s) => map_inplace(x, |v| v * s),
         UnaryOp::DivScalar(s) => map_inplace(x, |v| v / s),
+        UnaryOp::Sin => map_inplace(x, f32::sin),
+        UnaryOp::Cos => map_inplace(x, f32::cos),
+        UnaryOp::Log1p => map_inplace(x, f32::ln_1p),
+        UnaryOp::Expm1 => map_inplace(x, f32::exp_m1),
+        UnaryOp::Rsqrt => map_inplace(x, |v| 1.0 / v.sqrt()),
+        UnaryOp::Reciprocal => map_inplace(x, |v| 1.0 / v),
+        UnaryOp::Square => map_inplace(x, |v| v * v),
+        UnaryOp::Sign => map_inplace(x, sign),
+        UnaryOp::Erf => map_inplace(x, libm::erff),
+        UnaryOp::Gelu => map_inplace(x, gelu),
+        UnaryOp::GeluTanh => map_inplace(x, |v| gelu_tanh(v).0),
+        UnaryOp::Silu => map_inplace(x, |v| v * sigmoid_scalar(v)),
+        UnaryOp::Elu(alpha) => map_inplace(x, |v| elu(v, alpha)),
+        UnaryOp::Selu => map_inplace(x, |v| SELU_SCALE * elu(v, SELU_ALPHA)),
+        UnaryOp::Softsign => map_inplace(x, |v| v / (1.0 + v.abs())),
+        UnaryOp::LogSigmoid => map_inplace(x, |v| v.min(0.0) - ln_1p_unit(exp_fast(-v.abs()))),
+        UnaryOp::Hardtanh { min, max } => map_inplace(x, |v| v.clamp(min, max)),
     }
+}
+
+/// SELU's α and λ, as PyTorch defines them.
+const SELU_ALPHA: f32 = 1.673_263_2;
+const SELU_SCALE: f32 = 1.050_701;
+
+/// `√(2/π)`, for the tanh approximation of GELU.
+const SQRT_2_OVER_PI: f32 = 0.797_884_6;
+
+/// `1/√(2π)`, the standard normal density at 0.
+const INV_SQRT_2PI: f32 = 0.398_942_3;
+
+/// −1, 0 or 1 by the sign of `x`; NaN for NaN (PyTorch's `sign`).
+#[inline]
+fn sign(x: f32) -> f32 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        x * 0.0
+    }
+}
+
+/// `x` where positive, `α·(eˣ − 1)` elsewhere.
+#[inline]
+fn elu(x: f32, alpha: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * x.exp_m1()
+    }
+}
+
+/// Exact GELU: `½x·(1 + erf(x/√2))`.
+#[inline]
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// The tanh approximation of GELU and the tanh it used: `(½x·(1 + t), t)` with
+/// `t = tanh(√(2/π)·(x + 0.044715x³))`.
+#[inline]
+fn gelu_tanh(x: f32) -> (f32, f32) {
+    let t = (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh();
+    (0.5 * x * (1.0 + t), t)
 }
 
 /// `g = g ⊙ op′`, the chain rule through `y = op(x)`, in place. Each op's derivative reads the
@@ -155,6 +261,48 @@ pub(crate) fn unary_backward(op: UnaryOp, g: &mut [f32], x: &[f32], y: &[f32]) {
         UnaryOp::AddScalar(_) => {}
         UnaryOp::MulScalar(s) => map_inplace(g, |g| g * s),
         UnaryOp::DivScalar(s) => map_inplace(g, |g| g / s),
+        UnaryOp::Sin => zip_inplace(g, x, |g, x| g * x.cos()),
+        UnaryOp::Cos => zip_inplace(g, x, |g, x| g * -x.sin()),
+        UnaryOp::Log1p => zip_inplace(g, x, |g, x| g / (1.0 + x)),
+        UnaryOp::Expm1 => zip_inplace(g, y, |g, y| g * (y + 1.0)),
+        // d/dx x^(−½) = −½·x^(−3/2) = −½·y³.
+        UnaryOp::Rsqrt => zip_inplace(g, y, |g, y| g * (-0.5 * y * y * y)),
+        UnaryOp::Reciprocal => zip_inplace(g, y, |g, y| g * -(y * y)),
+        UnaryOp::Square => zip_inplace(g, x, |g, x| g * (2.0 * x)),
+        UnaryOp::Sign => map_inplace(g, |g| g * 0.0),
+        UnaryOp::Erf => zip_inplace(g, x, |g, x| {
+            g * (std::f32::consts::FRAC_2_SQRT_PI * (-x * x).exp())
+        }),
+        // Φ(x) + x·φ(x).
+        UnaryOp::Gelu => zip_inplace(g, x, |g, x| {
+            let cdf = 0.5 * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2));
+            g * (cdf + x * INV_SQRT_2PI * (-0.5 * x * x).exp())
+        }),
+        UnaryOp::GeluTanh => zip_inplace(g, x, |g, x| {
+            let t = gelu_tanh(x).1;
+            let inner = SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044_715 * x * x);
+            g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner)
+        }),
+        // σ(x)·(1 + x·(1 − σ(x))).
+        UnaryOp::Silu => zip_inplace(g, x, |g, x| {
+            let s = sigmoid_scalar(x);
+            g * (s * (1.0 + x * (1.0 - s)))
+        }),
+        UnaryOp::Elu(alpha) => {
+            zip_inplace(g, x, |g, x| g * if x > 0.0 { 1.0 } else { alpha * x.exp() })
+        }
+        UnaryOp::Selu => zip_inplace(g, x, |g, x| {
+            g * SELU_SCALE * if x > 0.0 { 1.0 } else { SELU_ALPHA * x.exp() }
+        }),
+        UnaryOp::Softsign => zip_inplace(g, x, |g, x| {
+            let d = 1.0 + x.abs();
+            g / (d * d)
+        }),
+        // d/dx ln σ(x) = 1 − σ(x) = σ(−x).
+        UnaryOp::LogSigmoid => zip_inplace(g, x, |g, x| g * sigmoid_scalar(-x)),
+        UnaryOp::Hardtanh { min, max } => {
+            zip_inplace(g, x, |g, x| g * if x > min && x < max { 1.0 } else { 0.0 })
+        }
     }
 }
 
@@ -239,6 +387,92 @@ fn zip_views_inplace(
     f: impl Fn(f32, f32) -> f32,
 ) {
     a.zip_mut_with(b, |x, &y| *x = f(*x, y));
+}
+
+/// The gradients of a maximum, minimum or power (see `nntensor::binary_backward`), each of the
+/// broadcast shape `out`.
+pub(crate) fn binary_backward(
+    op: BinaryOp,
+    (out, g): (&Shape, &[f32]),
+    (a_shape, a): (&Shape, &[f32]),
+    (b_shape, b): (&Shape, &[f32]),
+    [need_a, need_b]: [bool; 2],
+) -> (Option<Vec<f32>>, Option<Vec<f32>>) {
+    let g = view(out, g);
+    let a = view(a_shape, a);
+    let b = view(b_shape, b);
+    let a = a.broadcast(out.ix()).expect("broadcast shape checked");
+    let b = b.broadcast(out.ix()).expect("broadcast shape checked");
+    let side = |f: &dyn Fn(f32, f32, f32) -> f32| {
+        let d = Zip::from(&g)
+            .and(&a)
+            .and(&b)
+            .map_collect(|&g, &x, &y| f(g, x, y));
+        super::into_vec(d)
+    };
+    // A tie sends half the gradient each way, as PyTorch does.
+    let pick = |wins: bool, tie: bool| {
+        if tie {
+            0.5
+        } else if wins {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    match op {
+        BinaryOp::Maximum => (
+            need_a.then(|| side(&|g, x, y| g * pick(x > y, x == y))),
+            need_b.then(|| side(&|g, x, y| g * pick(y > x, x == y))),
+        ),
+        BinaryOp::Minimum => (
+            need_a.then(|| side(&|g, x, y| g * pick(x < y, x == y))),
+            need_b.then(|| side(&|g, x, y| g * pick(y < x, x == y))),
+        ),
+        BinaryOp::Pow => (
+            need_a.then(|| {
+                side(&|g, x, y| {
+                    if y == 0.0 {
+                        0.0
+                    } else {
+                        g * y * x.powf(y - 1.0)
+                    }
+                })
+            }),
+            need_b.then(|| {
+                side(&|g, x, y| {
+                    if x == 0.0 && y >= 0.0 {
+                        0.0
+                    } else {
+                        g * x.powf(y) * x.ln()
+                    }
+                })
+            }),
+        ),
+        _ => unreachable!("checked by the caller"),
+    }
+}
+
+/// `on_true` where `cond` is non-zero, else `on_false`, all broadcast to `out`.
+pub(crate) fn where_cond(
+    (c_shape, c): (&Shape, &[f32]),
+    (t_shape, t): (&Shape, &[f32]),
+    (f_shape, f): (&Shape, &[f32]),
+    out: &Shape,
+) -> Vec<f32> {
+    let c = view(c_shape, c);
+    let t = view(t_shape, t);
+    let f = view(f_shape, f);
+    let (c, t, f) = (
+        c.broadcast(out.ix()).expect("broadcast shape checked"),
+        t.broadcast(out.ix()).expect("broadcast shape checked"),
+        f.broadcast(out.ix()).expect("broadcast shape checked"),
+    );
+    let picked = Zip::from(&c)
+        .and(&t)
+        .and(&f)
+        .map_collect(|&c, &t, &f| if c != 0.0 { t } else { f });
+    super::into_vec(picked)
 }
 
 #[cfg(test)]

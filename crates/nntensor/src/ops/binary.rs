@@ -18,17 +18,52 @@ pub enum BinaryOp {
     Mul,
     /// `a / b`.
     Div,
+    /// The larger of `a` and `b` (NaN if either is NaN, as PyTorch's `maximum`).
+    Maximum,
+    /// The smaller of `a` and `b` (NaN if either is NaN, as PyTorch's `minimum`).
+    Minimum,
+    /// `a` to the power `b`.
+    Pow,
+    /// 1 where `a == b`, else 0 (no gradient).
+    Eq,
+    /// 1 where `a != b`, else 0 (no gradient).
+    Ne,
+    /// 1 where `a < b`, else 0 (no gradient).
+    Lt,
+    /// 1 where `a <= b`, else 0 (no gradient).
+    Le,
+    /// 1 where `a > b`, else 0 (no gradient).
+    Gt,
+    /// 1 where `a >= b`, else 0 (no gradient).
+    Ge,
 }
 
 impl BinaryOp {
     /// The op's name in panic messages.
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             BinaryOp::Add => "add",
             BinaryOp::Sub => "sub",
             BinaryOp::Mul => "mul",
             BinaryOp::Div => "div",
+            BinaryOp::Maximum => "maximum",
+            BinaryOp::Minimum => "minimum",
+            BinaryOp::Pow => "pow",
+            BinaryOp::Eq => "eq",
+            BinaryOp::Ne => "ne",
+            BinaryOp::Lt => "lt",
+            BinaryOp::Le => "le",
+            BinaryOp::Gt => "gt",
+            BinaryOp::Ge => "ge",
         }
+    }
+
+    /// Whether the op is a comparison (a 0/1 mask with no gradient).
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        )
     }
 }
 
@@ -166,6 +201,217 @@ pub fn mul(a: &Tensor, b: &Tensor) -> Tensor {
 #[track_caller]
 pub fn div(a: &Tensor, b: &Tensor) -> Tensor {
     binary(BinaryOp::Div, a, b)
+}
+
+/// The elementwise larger of `a` and `b`, with broadcasting (NaN if either is NaN).
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 5.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![3., 2.]).unwrap();
+/// assert_eq!(nntensor::maximum(&a, &b).to_vec(), vec![3., 5.]);
+/// ```
+#[track_caller]
+pub fn maximum(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Maximum, a, b)
+}
+
+/// The elementwise smaller of `a` and `b`, with broadcasting (NaN if either is NaN).
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 5.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![3., 2.]).unwrap();
+/// assert_eq!(nntensor::minimum(&a, &b).to_vec(), vec![1., 2.]);
+/// ```
+#[track_caller]
+pub fn minimum(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Minimum, a, b)
+}
+
+/// `a` to the power `b` elementwise, with broadcasting (PyTorch's `pow` with a tensor exponent).
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![2., 9.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![3., 0.5]).unwrap();
+/// assert_eq!(nntensor::pow(&a, &b).to_vec(), vec![8., 3.]);
+/// ```
+#[track_caller]
+pub fn pow(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Pow, a, b)
+}
+
+/// 1 where `a == b`, 0 elsewhere, with broadcasting: a mask for `where_cond` or `masked_fill`.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 2.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![1., 3.]).unwrap();
+/// assert_eq!(nntensor::eq(&a, &b).to_vec(), vec![1., 0.]);
+/// ```
+#[track_caller]
+pub fn eq(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Eq, a, b)
+}
+
+/// 1 where `a != b`, 0 elsewhere, with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 2.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![1., 3.]).unwrap();
+/// assert_eq!(nntensor::ne(&a, &b).to_vec(), vec![0., 1.]);
+/// ```
+#[track_caller]
+pub fn ne(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Ne, a, b)
+}
+
+/// 1 where `a < b`, 0 elsewhere, with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 3.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![2., 2.]).unwrap();
+/// assert_eq!(nntensor::lt(&a, &b).to_vec(), vec![1., 0.]);
+/// ```
+#[track_caller]
+pub fn lt(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Lt, a, b)
+}
+
+/// 1 where `a <= b`, 0 elsewhere, with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![2., 3.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![2., 2.]).unwrap();
+/// assert_eq!(nntensor::le(&a, &b).to_vec(), vec![1., 0.]);
+/// ```
+#[track_caller]
+pub fn le(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Le, a, b)
+}
+
+/// 1 where `a > b`, 0 elsewhere, with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![1., 3.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![2., 2.]).unwrap();
+/// assert_eq!(nntensor::gt(&a, &b).to_vec(), vec![0., 1.]);
+/// ```
+#[track_caller]
+pub fn gt(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Gt, a, b)
+}
+
+/// 1 where `a >= b`, 0 elsewhere, with broadcasting.
+///
+/// ```
+/// let a = nntensor::Tensor::from_vec([2], vec![2., 1.]).unwrap();
+/// let b = nntensor::Tensor::from_vec([2], vec![2., 2.]).unwrap();
+/// assert_eq!(nntensor::ge(&a, &b).to_vec(), vec![1., 0.]);
+/// ```
+#[track_caller]
+pub fn ge(a: &Tensor, b: &Tensor) -> Tensor {
+    binary(BinaryOp::Ge, a, b)
+}
+
+/// The gradients of `out = op(a, b)` for [`BinaryOp::Maximum`], [`BinaryOp::Minimum`] and
+/// [`BinaryOp::Pow`], given `g = ∂loss/∂out` of the broadcast shape: `(∂/∂a, ∂/∂b)`, each of `g`'s
+/// shape (reduce them with [`unbroadcast`]) and computed only if asked for. Ties of a maximum or
+/// minimum split the gradient evenly, and `∂(aᵇ)/∂b` is 0 where `a = 0` and `b ≥ 0`, as in
+/// PyTorch. Panics for other ops (their gradients are compositions: see `nnautograd`).
+///
+/// ```
+/// use nntensor::{binary_backward, BinaryOp, Tensor};
+/// let a = Tensor::from_vec([3], vec![1., 5., 2.]).unwrap();
+/// let b = Tensor::from_vec([3], vec![3., 2., 2.]).unwrap();
+/// let (ga, gb) = binary_backward(BinaryOp::Maximum, &Tensor::ones([3]), &a, &b, [true, true]);
+/// assert_eq!(ga.unwrap().to_vec(), vec![0., 1., 0.5]);
+/// assert_eq!(gb.unwrap().to_vec(), vec![1., 0., 0.5]);
+/// ```
+#[track_caller]
+pub fn binary_backward(
+    op: BinaryOp,
+    g: &Tensor,
+    a: &Tensor,
+    b: &Tensor,
+    [need_a, need_b]: [bool; 2],
+) -> (Option<Tensor>, Option<Tensor>) {
+    assert!(
+        matches!(op, BinaryOp::Maximum | BinaryOp::Minimum | BinaryOp::Pow),
+        "binary_backward: {} has no elementwise backward kernel",
+        op.name()
+    );
+    let out = broadcast_or_panic(op.name(), a.shape(), b.shape());
+    assert!(
+        out.dims() == g.shape(),
+        "{} backward: gradient {:?} does not match the broadcast shape {out:?}",
+        op.name(),
+        g.shape()
+    );
+    same_device(op.name(), a.device(), b.device());
+    same_device(op.name(), a.device(), g.device());
+    match (g.storage(), a.storage(), b.storage()) {
+        (Storage::Cpu(gs), Storage::Cpu(xs), Storage::Cpu(ys)) => {
+            let (ga, gb) = cpu::binary_backward(
+                op,
+                (&out, gs),
+                (a.shape_ref(), xs),
+                (b.shape_ref(), ys),
+                [need_a, need_b],
+            );
+            (
+                ga.map(|d| Tensor::cpu(out.clone(), d)),
+                gb.map(|d| Tensor::cpu(out.clone(), d)),
+            )
+        }
+    }
+}
+
+/// `on_true` where `cond` is non-zero, `on_false` elsewhere, all three broadcast together
+/// (PyTorch's `torch.where(cond, on_true, on_false)`). Panics (at the caller's line) naming the
+/// shapes if they do not broadcast.
+///
+/// ```
+/// use nntensor::{where_cond, scalar, Tensor};
+/// let x = Tensor::from_vec([3], vec![-1., 2., -3.]).unwrap();
+/// let positive = nntensor::gt(&x, &scalar(0.0));
+/// assert_eq!(where_cond(&positive, &x, &scalar(0.0)).to_vec(), vec![0., 2., 0.]);
+/// ```
+#[doc(alias = "where")]
+#[track_caller]
+pub fn where_cond(cond: &Tensor, on_true: &Tensor, on_false: &Tensor) -> Tensor {
+    let values = broadcast_or_panic("where_cond", on_true.shape(), on_false.shape());
+    let out = broadcast_or_panic("where_cond", cond.shape(), &values);
+    same_device("where_cond", cond.device(), on_true.device());
+    same_device("where_cond", cond.device(), on_false.device());
+    match (cond.storage(), on_true.storage(), on_false.storage()) {
+        (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => {
+            let data = cpu::where_cond(
+                (cond.shape_ref(), c),
+                (on_true.shape_ref(), t),
+                (on_false.shape_ref(), f),
+                &out,
+            );
+            Tensor::cpu(out, data)
+        }
+    }
+}
+
+/// `t` with `value` wherever `mask` is non-zero (`mask` broadcasts to `t`'s shape; PyTorch's
+/// `masked_fill`).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![1., 2., 3.]).unwrap();
+/// let mask = nntensor::Tensor::from_vec([3], vec![0., 1., 0.]).unwrap();
+/// assert_eq!(nntensor::masked_fill(&t, &mask, -1.0).to_vec(), vec![1., -1., 3.]);
+/// ```
+#[track_caller]
+pub fn masked_fill(t: &Tensor, mask: &Tensor, value: f32) -> Tensor {
+    let out = where_cond(mask, &crate::scalar(value), t);
+    assert!(
+        out.shape() == t.shape(),
+        "masked_fill: mask {:?} does not broadcast to the tensor's shape {:?}",
+        mask.shape(),
+        t.shape()
+    );
+    out
 }
 
 /// Sums `grad` down to `shape`: the inverse of broadcasting `shape` up to `grad.shape()`.

@@ -45,13 +45,60 @@ pub enum UnaryOp {
     MulScalar(f32),
     /// `x / s` (a true division, not a product with `1/s`).
     DivScalar(f32),
+    /// `sin x`.
+    Sin,
+    /// `cos x`.
+    Cos,
+    /// `ln(1 + x)`, accurate for small `x`.
+    Log1p,
+    /// `eˣ − 1`, accurate for small `x`.
+    Expm1,
+    /// `1/√x`.
+    Rsqrt,
+    /// `1/x`.
+    Reciprocal,
+    /// `x²`.
+    Square,
+    /// −1, 0 or 1 by the sign of `x` (gradient 0).
+    Sign,
+    /// The error function `erf x`.
+    Erf,
+    /// GELU, exact: `x·Φ(x) = ½x·(1 + erf(x/√2))` (PyTorch's `gelu`).
+    Gelu,
+    /// GELU, tanh approximation: `½x·(1 + tanh(√(2/π)·(x + 0.044715x³)))` (PyTorch's
+    /// `gelu(approximate="tanh")`).
+    GeluTanh,
+    /// SiLU (swish): `x·σ(x)`.
+    Silu,
+    /// ELU: `x` where positive, `α·(eˣ − 1)` elsewhere.
+    Elu(f32),
+    /// SELU: `λ·elu(x, α)` with PyTorch's α = 1.6732632, λ = 1.0507010.
+    Selu,
+    /// `x / (1 + |x|)`.
+    Softsign,
+    /// `ln σ(x) = −softplus(−x)`, stable for any input.
+    LogSigmoid,
+    /// `x` clamped into `[min, max]`; the gradient passes only strictly inside (PyTorch's
+    /// `hardtanh`).
+    Hardtanh {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
 }
 
 /// Panics (at the caller's line) for an op whose parameters make no sense.
 #[track_caller]
 fn check_op(op: UnaryOp) {
-    if let UnaryOp::Clamp { min, max } = op {
-        assert!(min <= max, "clamp: min {min} must not exceed max {max}");
+    match op {
+        UnaryOp::Clamp { min, max } => {
+            assert!(min <= max, "clamp: min {min} must not exceed max {max}")
+        }
+        UnaryOp::Hardtanh { min, max } => {
+            assert!(min <= max, "hardtanh: min {min} must not exceed max {max}")
+        }
+        _ => {}
     }
 }
 
@@ -246,4 +293,176 @@ pub fn softplus(t: &Tensor) -> Tensor {
 #[track_caller]
 pub fn clamp(t: &Tensor, min: f32, max: f32) -> Tensor {
     unary(UnaryOp::Clamp { min, max }, t)
+}
+
+/// `sin x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, std::f32::consts::FRAC_PI_2]).unwrap();
+/// assert_eq!(nntensor::sin(&t).to_vec(), vec![0.0, 1.0]);
+/// ```
+pub fn sin(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Sin, t)
+}
+
+/// `cos x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, std::f32::consts::PI]).unwrap();
+/// assert_eq!(nntensor::cos(&t).to_vec(), vec![1.0, -1.0]);
+/// ```
+pub fn cos(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Cos, t)
+}
+
+/// `ln(1 + x)` elementwise, accurate for small `x` (PyTorch's `log1p`).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 1e-10]).unwrap();
+/// assert_eq!(nntensor::log1p(&t).to_vec(), vec![0.0, 1e-10]);
+/// ```
+pub fn log1p(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Log1p, t)
+}
+
+/// `eˣ − 1` elementwise, accurate for small `x` (PyTorch's `expm1`).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 1e-10]).unwrap();
+/// assert_eq!(nntensor::expm1(&t).to_vec(), vec![0.0, 1e-10]);
+/// ```
+pub fn expm1(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Expm1, t)
+}
+
+/// `1/√x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![4.0, 0.25]).unwrap();
+/// assert_eq!(nntensor::rsqrt(&t).to_vec(), vec![0.5, 2.0]);
+/// ```
+pub fn rsqrt(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Rsqrt, t)
+}
+
+/// `1/x` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![4.0, -0.5]).unwrap();
+/// assert_eq!(nntensor::reciprocal(&t).to_vec(), vec![0.25, -2.0]);
+/// ```
+pub fn reciprocal(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Reciprocal, t)
+}
+
+/// `x²` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![3.0, -0.5]).unwrap();
+/// assert_eq!(nntensor::square(&t).to_vec(), vec![9.0, 0.25]);
+/// ```
+pub fn square(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Square, t)
+}
+
+/// −1, 0 or 1 by the sign of each element (NaN stays NaN).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![-2.0, 0.0, 5.0]).unwrap();
+/// assert_eq!(nntensor::sign(&t).to_vec(), vec![-1.0, 0.0, 1.0]);
+/// ```
+pub fn sign(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Sign, t)
+}
+
+/// The error function elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 10.0]).unwrap();
+/// assert_eq!(nntensor::erf(&t).to_vec(), vec![0.0, 1.0]);
+/// ```
+pub fn erf(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Erf, t)
+}
+
+/// GELU elementwise, exact: `½x·(1 + erf(x/√2))` (PyTorch's `gelu`).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 10.0]).unwrap();
+/// assert_eq!(nntensor::gelu(&t).to_vec(), vec![0.0, 10.0]);
+/// ```
+pub fn gelu(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Gelu, t)
+}
+
+/// GELU elementwise, tanh approximation (PyTorch's `gelu(approximate="tanh")`).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 10.0]).unwrap();
+/// assert_eq!(nntensor::gelu_tanh(&t).to_vec(), vec![0.0, 10.0]);
+/// ```
+pub fn gelu_tanh(t: &Tensor) -> Tensor {
+    unary(UnaryOp::GeluTanh, t)
+}
+
+/// SiLU (swish) elementwise: `x·σ(x)`.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 100.0]).unwrap();
+/// assert_eq!(nntensor::silu(&t).to_vec(), vec![0.0, 100.0]);
+/// ```
+pub fn silu(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Silu, t)
+}
+
+/// SELU elementwise: `λ·x` where positive, `λα·(eˣ − 1)` elsewhere (α = 1.6732632, λ = 1.0507010).
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 1.0]).unwrap();
+/// assert_eq!(nntensor::selu(&t).to_vec(), vec![0.0, 1.050_701]);
+/// ```
+pub fn selu(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Selu, t)
+}
+
+/// `x / (1 + |x|)` elementwise.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![1.0, -3.0]).unwrap();
+/// assert_eq!(nntensor::softsign(&t).to_vec(), vec![0.5, -0.75]);
+/// ```
+pub fn softsign(t: &Tensor) -> Tensor {
+    unary(UnaryOp::Softsign, t)
+}
+
+/// `ln σ(x)` elementwise, stable for any input.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![0.0, 1e4]).unwrap();
+/// assert_eq!(nntensor::log_sigmoid(&t).to_vec(), vec![-std::f32::consts::LN_2, 0.0]);
+/// ```
+pub fn log_sigmoid(t: &Tensor) -> Tensor {
+    unary(UnaryOp::LogSigmoid, t)
+}
+
+/// ELU elementwise: `x` where positive, `alpha·(eˣ − 1)` elsewhere.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![2.0, -1e4]).unwrap();
+/// assert_eq!(nntensor::elu(&t, 1.0).to_vec(), vec![2.0, -1.0]);
+/// ```
+pub fn elu(t: &Tensor, alpha: f32) -> Tensor {
+    unary(UnaryOp::Elu(alpha), t)
+}
+
+/// Clamps into `[min, max]` elementwise; unlike [`clamp`], the gradient passes only strictly
+/// inside the interval (PyTorch's `hardtanh`). Panics if `min > max`.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([3], vec![-2.0, 0.5, 3.0]).unwrap();
+/// assert_eq!(nntensor::hardtanh(&t, -1.0, 1.0).to_vec(), vec![-1.0, 0.5, 1.0]);
+/// ```
+#[track_caller]
+pub fn hardtanh(t: &Tensor, min: f32, max: f32) -> Tensor {
+    unary(UnaryOp::Hardtanh { min, max }, t)
 }
