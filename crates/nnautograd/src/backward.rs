@@ -191,6 +191,17 @@ fn backward_node(
                 accumulate(slots, b, unbroadcast(gb, val(b).shape()));
             }
         }
+        Op::Reduce {
+            input,
+            op,
+            axes,
+            keepdim,
+        } => accumulate(
+            slots,
+            *input,
+            nt::reduce_backward(*op, &g, val(*input), out, axes, *keepdim),
+        ),
+        &Op::Cumsum(a, axis) => accumulate(slots, a, nt::cumsum_backward(&g, axis)),
         Op::Where { cond, a, b } => {
             let zero = nt::scalar(0.0);
             if needs(*a) {

@@ -2,7 +2,7 @@
 //! input nodes and whatever its backward needs beyond the stored node values.
 
 use crate::ParamId;
-use nntensor::{BinaryOp, Tensor, UnaryOp};
+use nntensor::{BinaryOp, Reduce, Tensor, UnaryOp};
 
 /// A recorded operation. Inputs are node indices on the same tape; every node's value is kept
 /// until `backward`, so most variants need nothing else.
@@ -21,6 +21,15 @@ pub(crate) enum Op {
     /// A broadcasting binary op whose gradient `nntensor::binary_backward` computes (maximum,
     /// minimum, pow).
     Binary(usize, usize, BinaryOp),
+    /// A reduction over `axes` (as the user gave them: negative allowed).
+    Reduce {
+        input: usize,
+        op: Reduce,
+        axes: Vec<isize>,
+        keepdim: bool,
+    },
+    /// Running sums along an axis.
+    Cumsum(usize, isize),
     /// `a` where `cond` is non-zero, else `b` (broadcast together).
     Where {
         cond: Tensor,

@@ -434,3 +434,57 @@ fn comparisons_are_masks_without_gradient() {
         assert!(!mask.requires_grad());
     }
 }
+
+#[test]
+fn reductions_over_any_axes() {
+    use nntensor::Norm;
+    // Distinct values (no ties on a max) away from zero (no kink in |x|).
+    let x = map(&rand(&[2, 3, 4], 100), |v| v + 0.05f32.copysign(v));
+    for (axes, keepdim) in [
+        (vec![0], false),
+        (vec![-1], true),
+        (vec![0, 2], false),
+        (vec![1, -1], true),
+        (vec![], false),
+    ] {
+        let a = axes.clone();
+        check(move |_, v| v[0].sum_axes(&a, keepdim), vec![x.clone()]); // 1
+        let a = axes.clone();
+        check(move |_, v| v[0].mean_axes(&a, keepdim), vec![x.clone()]); // 1/n
+        let a = axes.clone();
+        check(move |_, v| v[0].prod(&a, keepdim), vec![x.clone()]); // product of the others
+        let a = axes.clone();
+        check(move |_, v| v[0].amax(&a, keepdim), vec![x.clone()]); // 1 at the max
+        let a = axes.clone();
+        check(move |_, v| v[0].amin(&a, keepdim), vec![x.clone()]); // 1 at the min
+        let a = axes.clone();
+        check(move |_, v| v[0].logsumexp(&a, keepdim), vec![x.clone()]); // softmax
+        let a = axes.clone();
+        check(move |_, v| v[0].var(&a, 1.0, keepdim), vec![x.clone()]); // 2(x − m)/(n − 1)
+        let a = axes.clone();
+        check(move |_, v| v[0].std(&a, 0.0, keepdim), vec![x.clone()]); // (x − m)/(n·σ)
+        for p in [Norm::L1, Norm::L2, Norm::Inf] {
+            let a = axes.clone();
+            check(move |_, v| v[0].norm(p, &a, keepdim), vec![x.clone()]); // sign, x/‖x‖, sign at max
+        }
+    }
+    for axis in [0, 1, -1] {
+        check(move |_, v| v[0].cumsum(axis), vec![x.clone()]); // suffix sums of g
+        check(move |_, v| v[0].max_dim(axis, true).0, vec![x.clone()]); // 1 at the index
+        check(move |_, v| v[0].min_dim(axis, false).0, vec![x.clone()]); // 1 at the index
+    }
+}
+
+#[test]
+#[should_panic(expected = "Sum: axis 2 is out of range for a tensor with 2 axes (use -2..1)")]
+fn an_axis_out_of_range_names_the_op_and_the_range() {
+    let tape = Tape::new();
+    let _ = tape.var(Tensor::ones([2, 3])).sum_axes(&[2], false);
+}
+
+#[test]
+#[should_panic(expected = "name the same axis twice")]
+fn an_axis_given_twice_is_refused() {
+    let tape = Tape::new();
+    let _ = tape.var(Tensor::ones([2, 3])).sum_axes(&[1, -1], false);
+}

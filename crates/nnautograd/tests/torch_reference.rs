@@ -1,10 +1,10 @@
-//! Forward values and gradients of the elementwise ops against reference values made once with
+//! Forward values and gradients of the elementwise ops and the reductions against reference values made once with
 //! PyTorch (`tests/fixtures/make_torch_ops.py`, which wrote `tests/fixtures/torch_ops.txt`; the
 //! test suite does not need PyTorch). For each op: `out = op(x[, y])`, and the gradient of
 //! `Σ w ⊙ out` with respect to each input, compared within a few float32 rounding steps.
 
 use nnautograd::{Tape, Var};
-use nntensor::Tensor;
+use nntensor::{Norm, Tensor};
 use std::collections::HashMap;
 
 /// One op's block of the fixture: line name → values.
@@ -35,6 +35,27 @@ fn cases() -> Vec<(String, Case)> {
 fn apply<'t>(name: &str, x: Var<'t>, y: Option<Var<'t>>) -> Var<'t> {
     let y = || y.expect("a binary op needs y");
     match name {
+        "sum_0" => x.sum_axes(&[0], false),
+        "sum_-1_keep" => x.sum_axes(&[-1], true),
+        "sum_all" => x.sum_axes(&[0, 1], false),
+        "mean_1" => x.mean_axes(&[1], false),
+        "mean_0_keep" => x.mean_axes(&[0], true),
+        "prod_1" => x.prod(&[1], false),
+        "amax_0" => x.amax(&[0], false),
+        "amin_-1_keep" => x.amin(&[-1], true),
+        "logsumexp_1" => x.logsumexp(&[1], false),
+        "logsumexp_all" => x.logsumexp(&[], false),
+        "var_1" => x.var(&[1], 1.0, false),
+        "var_0_c0_keep" => x.var(&[0], 0.0, true),
+        "std_1" => x.std(&[1], 1.0, false),
+        "std_all_c0" => x.std(&[0, 1], 0.0, false),
+        "norm_l1_1" => x.norm(Norm::L1, &[1], false),
+        "norm_l2_all" => x.norm(Norm::L2, &[], false),
+        "norm_inf_0" => x.norm(Norm::Inf, &[0], false),
+        "cumsum_0" => x.cumsum(0),
+        "cumsum_-1" => x.cumsum(-1),
+        "max_dim_1" => x.max_dim(1, false).0,
+        "min_dim_0_keep" => x.min_dim(0, true).0,
         "sin" => x.sin(),
         "cos" => x.cos(),
         "log1p" => x.log1p(),
@@ -74,18 +95,25 @@ fn assert_close(op: &str, what: &str, got: &[f32], want: &[f32]) {
 #[test]
 fn elementwise_ops_match_pytorch() {
     let cases = cases();
-    assert!(cases.len() >= 20, "the fixture lists {} ops", cases.len());
+    assert!(cases.len() >= 40, "the fixture lists {} ops", cases.len());
     for (name, case) in &cases {
         let tensor = |key: &str| {
             let v = &case[key];
             Tensor::from_vec([v.len()], v.clone()).unwrap()
         };
         let tape = Tape::new();
-        let x = tape.var(tensor("x"));
+        let x = match case.get("shape") {
+            Some(shape) => {
+                let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+                tape.var(Tensor::from_vec(shape, case["x"].clone()).unwrap())
+            }
+            None => tape.var(tensor("x")),
+        };
         let y = case.contains_key("y").then(|| tape.var(tensor("y")));
         let out = apply(name, x, y);
         assert_close(name, "out", &out.to_tensor().to_vec(), &case["out"]);
-        let grads = (out * tape.constant(tensor("w"))).sum().backward();
+        let w = Tensor::from_vec(out.shape(), case["w"].clone()).unwrap();
+        let grads = (out * tape.constant(w)).sum().backward();
         let dx = x.grad(&grads).map(|g| g.to_vec()).unwrap_or_default();
         assert_close(name, "dx", &dx, &case["dx"]);
         if let Some(y) = y {

@@ -31,6 +31,10 @@ pub use ops::optim::{
 pub use ops::reduce::{
     argmax_axis, max_all, max_axis, max_backward, mean_all, mean_axis, sum_all, sum_axis,
 };
+pub use ops::reduce_axes::{
+    amax, amin, cumsum, cumsum_backward, logsumexp, mean_axes, norm, normalize_axes,
+    normalize_axis, prod, reduce, reduce_backward, std_dev, sum_axes, var, Norm, Reduce,
+};
 pub use ops::softmax::{log_softmax, log_softmax_backward, softmax, softmax_backward};
 pub use ops::unary::{
     abs, clamp, cos, elu, erf, exp, expm1, gelu, gelu_tanh, hardtanh, leaky_relu, log, log1p,

@@ -7,6 +7,7 @@ mod maths;
 mod nn;
 mod overload;
 mod reduce;
+mod reduce_axes;
 mod select;
 mod shape;
 

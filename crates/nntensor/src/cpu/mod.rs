@@ -21,6 +21,7 @@ pub(crate) mod layout;
 pub(crate) mod nn;
 pub(crate) mod optim;
 pub(crate) mod reduce;
+pub(crate) mod reduce_axes;
 pub(crate) mod softmax;
 mod wide;
 

@@ -8,5 +8,6 @@ pub(crate) mod matmul;
 pub(crate) mod nn;
 pub(crate) mod optim;
 pub(crate) mod reduce;
+pub(crate) mod reduce_axes;
 pub(crate) mod softmax;
 pub(crate) mod unary;
