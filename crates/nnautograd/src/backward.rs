@@ -201,6 +201,39 @@ fn backward_node(
             *input,
             nt::reduce_backward(*op, &g, val(*input), out, axes, *keepdim),
         ),
+        Op::Permute(a, perm) => {
+            let mut inverse = vec![0isize; perm.len()];
+            for (i, &p) in perm.iter().enumerate() {
+                inverse[p] = i as isize;
+            }
+            accumulate(slots, *a, nt::permute(&g, &inverse))
+        }
+        &Op::Expand(a) => accumulate(slots, a, unbroadcast(g, val(a).shape())),
+        &Op::Narrow { input, axis, start } => accumulate(
+            slots,
+            input,
+            nt::narrow_backward(&g, axis, start, val(input).shape()),
+        ),
+        Op::IndexSelect {
+            input,
+            axis,
+            indices,
+        } => accumulate(
+            slots,
+            *input,
+            nt::index_add(&g, *axis, indices, val(*input).shape()),
+        ),
+        Op::Flip(a, axes) => accumulate(slots, *a, nt::flip(&g, axes)),
+        Op::Cat { inputs, axis } => {
+            let mut start = 0;
+            for &j in inputs {
+                let len = val(j).shape()[*axis];
+                if needs(j) {
+                    accumulate(slots, j, nt::narrow(&g, *axis as isize, start, len));
+                }
+                start += len;
+            }
+        }
         &Op::Cumsum(a, axis) => accumulate(slots, a, nt::cumsum_backward(&g, axis)),
         Op::Where { cond, a, b } => {
             let zero = nt::scalar(0.0);

@@ -28,6 +28,29 @@ pub(crate) enum Op {
         axes: Vec<isize>,
         keepdim: bool,
     },
+    /// The axes in a new order.
+    Permute(usize, Vec<usize>),
+    /// Broadcast up to a larger shape.
+    Expand(usize),
+    /// Entries `start..` along `axis` (the output's length).
+    Narrow {
+        input: usize,
+        axis: isize,
+        start: usize,
+    },
+    /// Entries `indices` along `axis`.
+    IndexSelect {
+        input: usize,
+        axis: isize,
+        indices: Vec<usize>,
+    },
+    /// Reversed along the axes.
+    Flip(usize, Vec<isize>),
+    /// Inputs joined along an axis.
+    Cat {
+        inputs: Vec<usize>,
+        axis: usize,
+    },
     /// Running sums along an axis.
     Cumsum(usize, isize),
     /// `a` where `cond` is non-zero, else `b` (broadcast together).

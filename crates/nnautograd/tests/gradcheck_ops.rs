@@ -488,3 +488,24 @@ fn an_axis_given_twice_is_refused() {
     let tape = Tape::new();
     let _ = tape.var(Tensor::ones([2, 3])).sum_axes(&[1, -1], false);
 }
+
+#[test]
+fn rearranging_and_indexing_along_axes() {
+    use nnautograd::Var;
+    let x = rand(&[2, 3, 4], 110);
+    check(|_, v| v[0].permute(&[2, 0, 1]), vec![x.clone()]); // the inverse permutation
+    check(|_, v| v[0].transpose_axes(1, -1), vec![x.clone()]); // swapped back
+    check(|_, v| v[0].unsqueeze(-1).squeeze(&[]), vec![x.clone()]); // reshaped back
+    check(|_, v| v[0].flatten_axes(0, 1), vec![x.clone()]); // reshaped back
+    check(|_, v| v[0].narrow(2, 1, 2), vec![x.clone()]); // g placed back, zeros elsewhere
+    check(|_, v| v[0].index_select(1, &[2, 0, 2]), vec![x.clone()]); // repeats add up
+    check(|_, v| v[0].flip(&[0, -1]), vec![x.clone()]); // flipped back
+    check(
+        |_, v| v[0].narrow(0, 0, 1).expand(&[3, 3, 4]),
+        vec![x.clone()],
+    ); // summed back
+    check(|_, v| v[0].chunk(2, -1)[1], vec![x.clone()]); // the second half's g
+    let y = rand(&[2, 1, 4], 111);
+    check(|_, v| Var::cat(&[v[0], v[1], v[0]], 1), vec![x.clone(), y]); // each part's slice
+    check(|_, v| Var::stack(&[v[0], v[0] * 2.0], 1), vec![x]); // 1 + 2
+}

@@ -1,4 +1,4 @@
-//! Forward values and gradients of the elementwise ops and the reductions against reference values made once with
+//! Forward values and gradients of the elementwise ops, the reductions and the shape ops against reference values made once with
 //! PyTorch (`tests/fixtures/make_torch_ops.py`, which wrote `tests/fixtures/torch_ops.txt`; the
 //! test suite does not need PyTorch). For each op: `out = op(x[, y])`, and the gradient of
 //! `Σ w ⊙ out` with respect to each input, compared within a few float32 rounding steps.
@@ -56,6 +56,17 @@ fn apply<'t>(name: &str, x: Var<'t>, y: Option<Var<'t>>) -> Var<'t> {
         "cumsum_-1" => x.cumsum(-1),
         "max_dim_1" => x.max_dim(1, false).0,
         "min_dim_0_keep" => x.min_dim(0, true).0,
+        "permute_2_0_1" => x.permute(&[2, 0, 1]),
+        "transpose_0_-1" => x.transpose_axes(0, -1),
+        "narrow_1_1_2" => x.narrow(1, 1, 2),
+        "index_select_-1" => x.index_select(-1, &[3, 0, 3]),
+        "flip_0_2" => x.flip(&[0, 2]),
+        "squeeze_unsqueeze" => x.unsqueeze(1).squeeze(&[1]),
+        "flatten_1_-1" => x.flatten_axes(1, -1),
+        "expand" => x.narrow(2, 0, 1).expand(&[2, 3, 5]),
+        "cat_self_1" => Var::cat(&[x, x.narrow(1, 0, 1) * 2.0], 1),
+        "stack_self_-1" => Var::stack(&[x, x * 3.0], -1),
+        "chunk_2_last" => x.chunk(2, -1)[1],
         "sin" => x.sin(),
         "cos" => x.cos(),
         "log1p" => x.log1p(),
@@ -95,7 +106,7 @@ fn assert_close(op: &str, what: &str, got: &[f32], want: &[f32]) {
 #[test]
 fn elementwise_ops_match_pytorch() {
     let cases = cases();
-    assert!(cases.len() >= 40, "the fixture lists {} ops", cases.len());
+    assert!(cases.len() >= 50, "the fixture lists {} ops", cases.len());
     for (name, case) in &cases {
         let tensor = |key: &str| {
             let v = &case[key];

@@ -16,8 +16,11 @@ pub use ops::binary::{
     add, binary, binary_assign, binary_backward, broadcast_shape, broadcast_to, div, eq, ge, gt,
     le, lt, masked_fill, maximum, minimum, mul, ne, pow, sub, unbroadcast, where_cond, BinaryOp,
 };
+pub use ops::indexing::{
+    cat, flip, index_add, index_select, narrow, narrow_backward, permute, stack,
+};
 pub use ops::layout::{
-    cat, embed_rows, gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, transpose,
+    embed_rows, gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, transpose,
 };
 pub use ops::matmul::{matmul, matmul_backward};
 pub use ops::nn::{

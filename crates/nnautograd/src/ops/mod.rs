@@ -3,6 +3,7 @@
 
 mod activation;
 mod elementwise;
+mod indexing;
 mod maths;
 mod nn;
 mod overload;

@@ -17,6 +17,7 @@
 pub(crate) mod elementwise;
 mod fastmath;
 mod gemm;
+pub(crate) mod indexing;
 pub(crate) mod layout;
 pub(crate) mod nn;
 pub(crate) mod optim;
