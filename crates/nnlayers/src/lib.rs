@@ -11,6 +11,7 @@ mod loss;
 mod module;
 mod sequential;
 mod spec;
+mod torch_loss;
 
 pub use activation::{Activation, ActivationFn};
 pub use dropout::Dropout;
@@ -30,3 +31,7 @@ pub use module::{Context, Module};
 pub use nnautograd;
 pub use sequential::Sequential;
 pub use spec::LayerSpec;
+pub use torch_loss::{
+    bce_with_logits_pos_weight, cross_entropy, huber_loss, kl_div, l1_loss, nll_loss,
+    smooth_l1_loss, ClassLossOptions,
+};

@@ -19,20 +19,24 @@ pub enum Reduction {
     Mean,
     /// Their sum.
     Sum,
+    /// No reduction: the per-element (or, for the categorical losses, per-sample) terms, as
+    /// PyTorch's `reduction="none"`.
+    None,
 }
 
-fn reduce<'t>(terms: Var<'t>, reduction: Reduction, count: usize) -> Var<'t> {
+pub(crate) fn reduce<'t>(terms: Var<'t>, reduction: Reduction, count: usize) -> Var<'t> {
     match reduction {
         Reduction::Mean => terms.sum() / count.max(1) as f32,
         Reduction::Sum => terms.sum(),
+        Reduction::None => terms,
     }
 }
 
-/// The factor a fused loss multiplies its sum of `count` terms by.
+/// The factor a fused loss multiplies its sum of `count` terms by (`None` has no fused form).
 fn scale(reduction: Reduction, count: usize) -> f32 {
     match reduction {
         Reduction::Mean => 1.0 / count.max(1) as f32,
-        Reduction::Sum => 1.0,
+        Reduction::Sum | Reduction::None => 1.0,
     }
 }
 
@@ -77,6 +81,9 @@ fn rows(loss: &str, pred: &Var<'_>, labels: &[usize]) -> usize {
 #[track_caller]
 pub fn mse<'t>(pred: Var<'t>, target: &Tensor, reduction: Reduction) -> Var<'t> {
     same_shape("mse", &pred, target);
+    if reduction == Reduction::None {
+        return (pred - pred.tape().constant(target.clone())).square();
+    }
     pred.squared_error(target, scale(reduction, target.len()))
 }
 
@@ -111,6 +118,9 @@ pub fn binary_cross_entropy_with_logits<'t>(
     reduction: Reduction,
 ) -> Var<'t> {
     same_shape("binary_cross_entropy_with_logits", &logits, target);
+    if reduction == Reduction::None {
+        return logits.softplus() - logits.tape().constant(target.clone()) * logits;
+    }
     logits.binary_cross_entropy_with_logits(target, scale(reduction, target.len()))
 }
 
@@ -144,10 +154,14 @@ pub fn softmax_cross_entropy<'t>(
     reduction: Reduction,
 ) -> Var<'t> {
     same_shape("softmax_cross_entropy", &logits, target);
+    if reduction == Reduction::None {
+        let t = logits.tape().constant(target.clone());
+        return -(t * logits.log_softmax(1)).sum_axis(1);
+    }
     let mean = logits.softmax_cross_entropy(target);
     match reduction {
-        Reduction::Mean => mean,
         Reduction::Sum => mean * target.shape()[0] as f32,
+        _ => mean,
     }
 }
 
@@ -188,9 +202,14 @@ pub fn sparse_softmax_cross_entropy<'t>(
     reduction: Reduction,
 ) -> Var<'t> {
     let n = rows("sparse_softmax_cross_entropy", &logits, labels);
+    if reduction == Reduction::None {
+        let classes = logits.shape()[1];
+        let one_hot = nnautograd::nntensor::one_hot(labels, classes).expect("labels checked above");
+        return -(logits.log_softmax(1) * logits.tape().constant(one_hot)).sum_axis(1);
+    }
     let mean = logits.sparse_softmax_cross_entropy(labels);
     match reduction {
-        Reduction::Mean => mean,
         Reduction::Sum => mean * n as f32,
+        _ => mean,
     }
 }

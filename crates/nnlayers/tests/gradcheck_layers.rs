@@ -171,3 +171,71 @@ fn every_loss() {
         .unwrap();
     }
 }
+
+/// Panics with the mismatch unless `f`'s gradients agree with finite differences.
+fn check(
+    f: impl for<'t> Fn(&'t Tape, &[nnautograd::Var<'t>]) -> nnautograd::Var<'t>,
+    inputs: Vec<Tensor>,
+) {
+    if let Err(e) = gradcheck(f, &inputs) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn pytorch_style_losses() {
+    use nnlayers::{
+        bce_with_logits_pos_weight, cross_entropy, huber_loss, kl_div, l1_loss, nll_loss,
+        smooth_l1_loss, ClassLossOptions,
+    };
+    let logits = rand(&[4, 3], 120, -2.0, 2.0);
+    let labels = [2, 0, 1, 2];
+    let weight = Tensor::from_vec([3], vec![0.5, 1.5, 2.0]).unwrap();
+    let options = ClassLossOptions {
+        weight: Some(&weight),
+        ignore_index: Some(1),
+        label_smoothing: 0.15,
+    };
+    for reduction in [Reduction::Mean, Reduction::Sum, Reduction::None] {
+        let o = options.clone();
+        check(
+            move |_, v| cross_entropy(v[0], &labels, &o, reduction),
+            vec![logits.clone()],
+        ); // (1 − ε)(softmax − onehot)·w + ε·smoothing
+        let o = options.clone();
+        check(
+            move |_, v| nll_loss(v[0].log_softmax(1), &labels, &o, reduction),
+            vec![logits.clone()],
+        );
+    }
+    // Pairs at least 0.05 away from the kinks of |d| (0) and of the Huber/smooth-L1 switch.
+    let pred = rand(&[3, 4], 121, -2.0, 2.0);
+    let target = map(&pred, |v| v + if v > 0.0 { 0.3 } else { -1.1 });
+    for reduction in [Reduction::Mean, Reduction::None] {
+        check(
+            move |_, v| l1_loss(v[0], v[1], reduction),
+            vec![pred.clone(), target.clone()],
+        ); // ±1 to each side
+        check(
+            move |_, v| smooth_l1_loss(v[0], v[1], 0.7, reduction),
+            vec![pred.clone(), target.clone()],
+        ); // d/β inside, ±1 outside
+        check(
+            move |_, v| huber_loss(v[0], v[1], 0.8, reduction),
+            vec![pred.clone(), target.clone()],
+        ); // d inside, ±δ outside
+        check(
+            move |_, v| kl_div(v[0].log_softmax(1), v[1].softmax(1), false, reduction),
+            vec![pred.clone(), target.clone()],
+        );
+        check(
+            move |_, v| kl_div(v[0].log_softmax(1), v[1].log_softmax(1), true, reduction),
+            vec![pred.clone(), target.clone()],
+        );
+        let pos_weight = Tensor::from_vec([4], vec![0.5, 1.0, 2.0, 3.0]).unwrap();
+        check(
+            move |_, v| bce_with_logits_pos_weight(v[0], v[1].sigmoid(), &pos_weight, reduction),
+            vec![pred.clone(), target.clone()],
+        );
+    }
+}

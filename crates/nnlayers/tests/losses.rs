@@ -145,3 +145,73 @@ fn stable_variants_stay_finite_for_huge_logits() {
     let bce = binary_cross_entropy(p, &t(&[1], &[0.0]), Reduction::Mean);
     assert!(bce.item().is_finite() && bce.item() > 15.0);
 }
+
+#[test]
+fn reduction_none_gives_the_terms_whose_mean_and_sum_the_others_give() {
+    use nnautograd::nntensor::{one_hot, Rng, Tensor};
+    use nnautograd::Tape;
+    let mut rng = Rng::seed_from(7);
+    let logits = Tensor::from_fn([5, 3], || rng.uniform(-2.0, 2.0));
+    let labels = [0, 2, 1, 1, 0];
+    let targets = one_hot(&labels, 3).unwrap();
+    let probs01 = Tensor::from_fn([5, 3], || rng.uniform(0.0, 1.0));
+    let tape = Tape::new();
+    let x = tape.var(logits.clone());
+    /// The sum of a loss's output under one reduction.
+    type SummedLoss<'a> = Box<dyn Fn(Reduction) -> f32 + 'a>;
+    let cases: Vec<(&str, SummedLoss<'_>, usize)> = vec![
+        (
+            "mse",
+            Box::new(|r| mse(x, &probs01, r).to_tensor().to_vec().iter().sum::<f32>()),
+            15,
+        ),
+        (
+            "bce_with_logits",
+            Box::new(|r| {
+                binary_cross_entropy_with_logits(x, &probs01, r)
+                    .to_tensor()
+                    .to_vec()
+                    .iter()
+                    .sum()
+            }),
+            15,
+        ),
+        (
+            "softmax_cross_entropy",
+            Box::new(|r| {
+                softmax_cross_entropy(x, &targets, r)
+                    .to_tensor()
+                    .to_vec()
+                    .iter()
+                    .sum()
+            }),
+            5,
+        ),
+        (
+            "sparse_softmax_cross_entropy",
+            Box::new(|r| {
+                sparse_softmax_cross_entropy(x, &labels, r)
+                    .to_tensor()
+                    .to_vec()
+                    .iter()
+                    .sum()
+            }),
+            5,
+        ),
+    ];
+    for (name, loss, count) in cases {
+        let (none, sum, mean) = (
+            loss(Reduction::None),
+            loss(Reduction::Sum),
+            loss(Reduction::Mean),
+        );
+        assert!(
+            (none - sum).abs() < 1e-4,
+            "{name}: terms add to {none}, Sum gives {sum}"
+        );
+        assert!(
+            (none / count as f32 - mean).abs() < 1e-5,
+            "{name}: mean {mean}"
+        );
+    }
+}
