@@ -1,4 +1,5 @@
-//! Activation layers: ReLU, LeakyReLU, Sigmoid, Tanh and Softmax, as one layer type.
+//! Activation layers (ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, GELU, SiLU, ELU, SELU, Softsign,
+//! Softplus, LogSigmoid, Hardtanh) and the identity, as one layer type.
 
 use crate::{Context, LayerSpec, Module, ShapeError};
 use nnautograd::Var;
@@ -20,6 +21,34 @@ pub enum ActivationFn {
     Tanh,
     /// `e^x / Σ e^x` over the last axis (each sample's scores become probabilities).
     Softmax,
+    /// GELU, exact (PyTorch's `nn.GELU()`).
+    Gelu,
+    /// GELU, tanh approximation (PyTorch's `nn.GELU(approximate="tanh")`).
+    GeluTanh,
+    /// SiLU / swish: `x·σ(x)`.
+    Silu,
+    /// ELU: `x` where positive, `alpha·(eˣ − 1)` elsewhere.
+    Elu {
+        /// The negative saturation value (PyTorch's and Keras's default is 1).
+        alpha: f32,
+    },
+    /// SELU.
+    Selu,
+    /// `x / (1 + |x|)`.
+    Softsign,
+    /// `ln(1 + eˣ)`.
+    Softplus,
+    /// `ln σ(x)`.
+    LogSigmoid,
+    /// `x` clamped into `[min, max]` (PyTorch's `nn.Hardtanh`).
+    Hardtanh {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
+    /// The input unchanged (PyTorch's `nn.Identity`).
+    Identity,
 }
 
 impl ActivationFn {
@@ -31,6 +60,16 @@ impl ActivationFn {
             ActivationFn::Sigmoid => "sigmoid",
             ActivationFn::Tanh => "tanh",
             ActivationFn::Softmax => "softmax",
+            ActivationFn::Gelu => "gelu",
+            ActivationFn::GeluTanh => "gelu_tanh",
+            ActivationFn::Silu => "silu",
+            ActivationFn::Elu { .. } => "elu",
+            ActivationFn::Selu => "selu",
+            ActivationFn::Softsign => "softsign",
+            ActivationFn::Softplus => "softplus",
+            ActivationFn::LogSigmoid => "log_sigmoid",
+            ActivationFn::Hardtanh { .. } => "hardtanh",
+            ActivationFn::Identity => "identity",
         }
     }
 }
@@ -85,6 +124,30 @@ impl Activation {
         Activation::new(ActivationFn::Softmax)
     }
 
+    /// GELU, exact.
+    pub fn gelu() -> Self {
+        Activation::new(ActivationFn::Gelu)
+    }
+
+    /// SiLU (swish).
+    pub fn silu() -> Self {
+        Activation::new(ActivationFn::Silu)
+    }
+
+    /// A layer that passes its input through unchanged (PyTorch's `nn.Identity`).
+    ///
+    /// ```
+    /// use nnlayers::{Activation, Context, Module};
+    /// use nnautograd::{nntensor::Tensor, Tape};
+    /// let tape = Tape::new();
+    /// let x = tape.constant(Tensor::ones([2, 3]));
+    /// let y = Activation::identity().forward(x, &mut Context::eval());
+    /// assert_eq!(y.to_tensor(), Tensor::ones([2, 3]));
+    /// ```
+    pub fn identity() -> Self {
+        Activation::new(ActivationFn::Identity)
+    }
+
     /// The function this layer applies.
     pub fn function(&self) -> ActivationFn {
         self.function
@@ -111,6 +174,16 @@ impl Module for Activation {
                 let last = x.value().ndim().saturating_sub(1);
                 x.softmax(last)
             }
+            ActivationFn::Gelu => x.gelu(),
+            ActivationFn::GeluTanh => x.gelu_tanh(),
+            ActivationFn::Silu => x.silu(),
+            ActivationFn::Elu { alpha } => x.elu(alpha),
+            ActivationFn::Selu => x.selu(),
+            ActivationFn::Softsign => x.softsign(),
+            ActivationFn::Softplus => x.softplus(),
+            ActivationFn::LogSigmoid => x.log_sigmoid(),
+            ActivationFn::Hardtanh { min, max } => x.hardtanh(min, max),
+            ActivationFn::Identity => x,
         }
     }
     fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, ShapeError> {

@@ -555,8 +555,9 @@ fn decode(bytes: &[u8], path: &Path, expected_kind: u32) -> Result<Checkpoint, M
     })
 }
 
-/// Checks that consecutive dense layers fit: each `Linear` takes as many features as the last
-/// one before it gives (layers in between keep the width; `Flatten` forgets it).
+/// Checks that consecutive dense layers fit: each `Linear` (and a 1-D `LayerNorm`) takes as many
+/// features as the last one before it gives (layers in between keep the width; `Flatten` and
+/// `Embedding` forget it).
 fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
     let mut width: Option<(usize, &str)> = None;
     for spec in layers {
@@ -574,7 +575,22 @@ fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
                 }
                 width = Some((*outputs, name));
             }
-            LayerSpec::Flatten { .. } => width = None,
+            // An embedding adds an axis, so the width after it is its vectors' length only
+            // per position: forget it, as after Flatten.
+            LayerSpec::Flatten { .. } | LayerSpec::Embedding { .. } => width = None,
+            LayerSpec::LayerNorm {
+                name,
+                normalized_shape,
+                ..
+            } => {
+                if let (Some((w, previous)), [last]) = (width, normalized_shape.as_slice()) {
+                    if w != *last {
+                        return Err(format!(
+                            "layer `{name}` normalises {last} features but `{previous}` before it gives {w}"
+                        ));
+                    }
+                }
+            }
             LayerSpec::Activation { .. } | LayerSpec::Dropout { .. } => {}
         }
     }

@@ -3,9 +3,11 @@
 mod activation;
 mod crc32;
 mod dropout;
+mod embedding;
 mod error;
 mod file;
 mod flatten;
+mod layer_norm;
 mod linear;
 mod loss;
 mod module;
@@ -15,12 +17,14 @@ mod torch_loss;
 
 pub use activation::{Activation, ActivationFn};
 pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use error::{shape_text, ModelFileError, ShapeError};
 pub use file::{
     checkpoint_from_bytes, load_checkpoint, save_checkpoint, write_atomically, Checkpoint,
     FORMAT_VERSION,
 };
 pub use flatten::Flatten;
+pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use loss::{
     binary_cross_entropy, binary_cross_entropy_with_logits, categorical_cross_entropy, mse,

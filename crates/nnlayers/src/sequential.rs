@@ -97,6 +97,24 @@ impl Sequential {
         self.add(Activation::softmax())
     }
 
+    /// Appends an activation layer applying `function` (GELU, SiLU, ELU, …; see
+    /// [`ActivationFn`](crate::ActivationFn)).
+    pub fn activation(self, function: crate::ActivationFn) -> Self {
+        self.add(Activation::new(function))
+    }
+
+    /// Appends a layer norm over trailing axes of sizes `normalized_shape` (eps 1e-5, as
+    /// PyTorch's default).
+    pub fn layer_norm(self, normalized_shape: &[usize]) -> Self {
+        self.add(crate::LayerNorm::new(normalized_shape, 1e-5))
+    }
+
+    /// Appends an embedding table of `count` vectors of `dim` values.
+    pub fn embedding(mut self, count: usize, dim: usize) -> Self {
+        let layer = crate::Embedding::new(count, dim, &mut self.rng);
+        self.add(layer)
+    }
+
     /// Appends a flatten layer.
     pub fn flatten(self) -> Self {
         self.add(Flatten::new())

@@ -1,6 +1,7 @@
 //! `LayerSpec`: a built-in layer's configuration, as stored in model files.
 
-use crate::{Activation, ActivationFn, Dropout, Flatten, Linear, Module};
+use crate::{Activation, ActivationFn, Dropout, Embedding, Flatten, LayerNorm, Linear, Module};
+use nnautograd::nntensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 /// The configuration of a built-in layer: everything but its parameter values.
@@ -36,6 +37,26 @@ pub enum LayerSpec {
         /// Fraction of inputs zeroed in training.
         rate: f32,
     },
+    /// A [`LayerNorm`] layer.
+    LayerNorm {
+        /// Layer name.
+        name: String,
+        /// The normalised trailing shape.
+        normalized_shape: Vec<usize>,
+        /// Added to the variance.
+        eps: f32,
+        /// Whether it has a learned scale and shift.
+        affine: bool,
+    },
+    /// An [`Embedding`] layer.
+    Embedding {
+        /// Layer name.
+        name: String,
+        /// How many ids the table holds.
+        count: usize,
+        /// The length of each vector.
+        dim: usize,
+    },
 }
 
 impl LayerSpec {
@@ -59,6 +80,22 @@ impl LayerSpec {
                 }
                 (Box::new(Dropout::new(*rate)), name)
             }
+            LayerSpec::LayerNorm {
+                name,
+                normalized_shape,
+                eps,
+                affine,
+            } => {
+                // The element count was checked by parameter_count before anything is built.
+                (
+                    Box::new(LayerNorm::with_affine(normalized_shape, *eps, *affine)),
+                    name,
+                )
+            }
+            LayerSpec::Embedding { name, count, dim } => (
+                Box::new(Embedding::from_weight(Tensor::zeros([*count, *dim]))),
+                name,
+            ),
         };
         layer.set_name(name.clone());
         Some(layer)
@@ -81,6 +118,29 @@ impl LayerSpec {
                 inputs
                     .checked_mul(*outputs)?
                     .checked_add(if *bias { *outputs } else { 0 })
+            }
+            LayerSpec::LayerNorm {
+                normalized_shape,
+                affine,
+                ..
+            } => {
+                let mut n = 1usize;
+                for &d in normalized_shape {
+                    if d > MAX_FEATURES {
+                        return None;
+                    }
+                    n = n.checked_mul(d)?;
+                }
+                if n > MAX_FEATURES {
+                    return None;
+                }
+                Some(if *affine { 2 * n } else { 0 })
+            }
+            LayerSpec::Embedding { count, dim, .. } => {
+                if *count > MAX_FEATURES || *dim > MAX_FEATURES {
+                    return None;
+                }
+                count.checked_mul(*dim)
             }
             _ => Some(0),
         }

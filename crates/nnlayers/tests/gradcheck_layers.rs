@@ -239,3 +239,101 @@ fn pytorch_style_losses() {
         );
     }
 }
+
+#[test]
+fn layer_norm_embedding_and_the_new_activations() {
+    use nnautograd::Var;
+    // LayerNorm over the last axis and over the last two, parameters included.
+    for shape in [vec![4], vec![3, 4]] {
+        let norm = LayerNorm::new(&shape, 1e-5);
+        let (w, b) = (rand(&shape, 130, 0.5, 1.5), rand(&shape, 131, -0.5, 0.5));
+        let mut full = vec![2];
+        full.extend_from_slice(&shape);
+        let x = rand(&full, 132, -2.0, 2.0);
+        let eps = 1e-5;
+        let axes: Vec<isize> = (1..=shape.len() as isize).map(|i| -i).collect();
+        check(
+            move |_, v: &[Var<'_>]| {
+                let centred = v[0] - v[0].mean_axes(&axes, true);
+                let var = centred.square().mean_axes(&axes, true);
+                centred * var.add_scalar(eps).rsqrt() * v[1] + v[2]
+            },
+            vec![x.clone(), w, b],
+        );
+        // The layer itself equals that formula with its initial weight 1 and bias 0.
+        let tape = Tape::new();
+        let got = norm
+            .forward(tape.constant(x.clone()), &mut Context::eval())
+            .to_tensor();
+        let mean = nnautograd::nntensor::mean_axes(&x, &[-1], true);
+        if shape.len() == 1 {
+            let centred = &x - &mean;
+            let var = nnautograd::nntensor::mean_axes(
+                &nnautograd::nntensor::square(&centred),
+                &[-1],
+                true,
+            );
+            let want = &centred * &nnautograd::nntensor::rsqrt(&(var + eps));
+            for (g, w) in got.to_vec().iter().zip(want.to_vec()) {
+                assert!((g - w).abs() < 1e-5);
+            }
+        }
+    }
+    // Embedding: gradients reach the rows that were looked up, repeats adding up.
+    let table = Embedding::new(5, 3, &mut Rng::seed_from(9));
+    let tape = Tape::new();
+    let ids = tape.constant(Tensor::from_vec([2, 2], vec![1., 4., 1., 0.]).unwrap());
+    let out = table.forward(ids, &mut Context::eval());
+    assert_eq!(out.shape(), vec![2, 2, 3]);
+    let grads = out.sum().backward();
+    let g = table.weight().grad(&grads).unwrap().to_vec();
+    assert_eq!(&g[3..6], &[2., 2., 2.]); // id 1 twice
+    assert_eq!(&g[6..9], &[0., 0., 0.]); // id 2 never
+                                         // Each new activation layer is its Var op.
+    let x = rand(&[3, 4], 133, -2.0, 2.0);
+    for function in [
+        ActivationFn::Gelu,
+        ActivationFn::GeluTanh,
+        ActivationFn::Silu,
+        ActivationFn::Elu { alpha: 0.5 },
+        ActivationFn::Selu,
+        ActivationFn::Softsign,
+        ActivationFn::Softplus,
+        ActivationFn::LogSigmoid,
+        ActivationFn::Hardtanh {
+            min: -1.0,
+            max: 1.0,
+        },
+        ActivationFn::Identity,
+    ] {
+        let layer = Activation::new(function);
+        let tape = Tape::new();
+        let got = layer
+            .forward(tape.constant(x.clone()), &mut Context::eval())
+            .to_tensor();
+        let v = tape.constant(x.clone());
+        let want = match function {
+            ActivationFn::Gelu => v.gelu(),
+            ActivationFn::GeluTanh => v.gelu_tanh(),
+            ActivationFn::Silu => v.silu(),
+            ActivationFn::Elu { alpha } => v.elu(alpha),
+            ActivationFn::Selu => v.selu(),
+            ActivationFn::Softsign => v.softsign(),
+            ActivationFn::Softplus => v.softplus(),
+            ActivationFn::LogSigmoid => v.log_sigmoid(),
+            ActivationFn::Hardtanh { min, max } => v.hardtanh(min, max),
+            _ => v,
+        }
+        .to_tensor();
+        assert_eq!(got, want, "{function:?}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "embedding: id 5 at position 1 is not a whole number in 0..5")]
+fn an_embedding_id_out_of_range_names_the_layer() {
+    let table = Embedding::new(5, 3, &mut Rng::seed_from(9));
+    let tape = Tape::new();
+    let ids = tape.constant(Tensor::from_vec([2], vec![1., 5.]).unwrap());
+    let _ = table.forward(ids, &mut Context::eval());
+}

@@ -352,3 +352,51 @@ fn concurrent_saves_to_one_path_never_tear_the_file() {
         "no temporary file left behind"
     );
 }
+
+#[test]
+fn layer_norm_embedding_and_new_activations_survive_save_and_load() {
+    let network = Sequential::new(11)
+        .embedding(7, 4)
+        .layer_norm(&[4])
+        .activation(ActivationFn::Gelu)
+        .flatten()
+        .linear(12, 6)
+        .activation(ActivationFn::Elu { alpha: 0.5 })
+        .activation(ActivationFn::Hardtanh {
+            min: -0.5,
+            max: 0.5,
+        })
+        .layer_norm(&[6])
+        .activation(ActivationFn::Identity)
+        .linear(6, 2);
+    // Train-like change to the norm's parameters, so loading must restore them.
+    let mut network = network;
+    for p in network.parameters_mut() {
+        let bumped = p.value() * 1.1 + 0.01;
+        p.set(bumped);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("text.nnf");
+    network.save(&path).unwrap();
+    let loaded = Sequential::load(&path).unwrap();
+    let ids = Tensor::from_vec([2, 3], vec![0., 6., 2., 3., 3., 1.]).unwrap();
+    let (a, b) = (predict(&network, &ids), predict(&loaded, &ids));
+    assert_eq!(a, b);
+    let kinds: Vec<&str> = loaded.layers().iter().map(|l| l.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "embedding",
+            "layer_norm",
+            "gelu",
+            "flatten",
+            "linear",
+            "elu",
+            "hardtanh",
+            "layer_norm",
+            "identity",
+            "linear"
+        ]
+    );
+    assert_eq!(loaded.parameter_count(), network.parameter_count());
+}
