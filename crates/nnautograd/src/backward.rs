@@ -224,6 +224,33 @@ fn backward_node(
             nt::index_add(&g, *axis, indices, val(*input).shape()),
         ),
         Op::Flip(a, axes) => accumulate(slots, *a, nt::flip(&g, axes)),
+        Op::Gather { input, axis, index } => {
+            let zeros = Tensor::zeros(val(*input).shape());
+            accumulate(slots, *input, nt::scatter_add(&zeros, *axis, index, &g))
+        }
+        Op::ScatterAdd {
+            input,
+            src,
+            axis,
+            index,
+        } => {
+            if needs(*src) {
+                accumulate(slots, *src, nt::gather(&g, *axis, index));
+            }
+            if needs(*input) {
+                accumulate(slots, *input, g);
+            }
+        }
+        Op::Repeat { input, counts } => accumulate(
+            slots,
+            *input,
+            nt::repeat_backward(&g, val(*input).shape(), counts),
+        ),
+        Op::Pad { input, widths } => accumulate(
+            slots,
+            *input,
+            nt::pad_backward(&g, widths, val(*input).shape()),
+        ),
         Op::Cat { inputs, axis } => {
             let mut start = 0;
             for &j in inputs {

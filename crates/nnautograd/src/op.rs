@@ -46,6 +46,29 @@ pub(crate) enum Op {
     },
     /// Reversed along the axes.
     Flip(usize, Vec<isize>),
+    /// `input[p with p[axis] = index[p]]`.
+    Gather {
+        input: usize,
+        axis: isize,
+        index: Tensor,
+    },
+    /// `input` with `src` added at the positions `index` names along `axis`.
+    ScatterAdd {
+        input: usize,
+        src: usize,
+        axis: isize,
+        index: Tensor,
+    },
+    /// Tiled `counts` times per axis.
+    Repeat {
+        input: usize,
+        counts: Vec<usize>,
+    },
+    /// Padded by `(before, after)` entries per axis.
+    Pad {
+        input: usize,
+        widths: Vec<(usize, usize)>,
+    },
     /// Inputs joined along an axis.
     Cat {
         inputs: Vec<usize>,

@@ -509,3 +509,58 @@ fn rearranging_and_indexing_along_axes() {
     check(|_, v| Var::cat(&[v[0], v[1], v[0]], 1), vec![x.clone(), y]); // each part's slice
     check(|_, v| Var::stack(&[v[0], v[0] * 2.0], 1), vec![x]); // 1 + 2
 }
+
+#[test]
+fn gather_scatter_repeat_pad_and_numpy_matmul() {
+    let x = rand(&[2, 3, 4], 140);
+    let index = Tensor::from_vec(
+        [2, 2, 4],
+        vec![
+            2., 0., 1., 2., 0., 0., 2., 1., 1., 1., 0., 2., 2., 2., 1., 0.,
+        ],
+    )
+    .unwrap();
+    let i = index.clone();
+    check(move |_, v| v[0].gather(1, &i), vec![x.clone()]); // scattered back, repeats adding
+    let src = rand(&[2, 2, 4], 141);
+    let i = index.clone();
+    check(
+        move |_, v| v[0].scatter_add(1, &i, v[1]),
+        vec![x.clone(), src],
+    ); // g to the base, g gathered to the source
+    check(|_, v| v[0].repeat(&[2, 1, 1, 3]), vec![x.clone()]); // summed over the tiles
+    check(
+        |_, v| v[0].pad(&[(1, 0), (0, 2), (1, 1)], 3.0),
+        vec![x.clone()],
+    ); // the inner part
+       // NumPy matmul rules: vectors on either side, and broadcast batch axes.
+    for (sa, sb) in [
+        (vec![4], vec![4]),
+        (vec![3, 4], vec![4]),
+        (vec![4], vec![4, 2]),
+        (vec![2, 3, 4], vec![4]),
+        (vec![5, 1, 3, 4], vec![2, 4, 2]),
+        (vec![1, 3, 4], vec![2, 4, 5]),
+    ] {
+        let (a, b) = (rand(&sa, 142), rand(&sb, 143));
+        check(|_, v| v[0].matmul(v[1]), vec![a, b]); // g·bᵀ and aᵀ·g, summed over broadcasts
+    }
+}
+
+#[test]
+fn tensor_matmul_follows_the_same_numpy_rules_as_the_tape() {
+    for (sa, sb) in [
+        (vec![4], vec![4]),
+        (vec![3, 4], vec![4]),
+        (vec![4], vec![4, 2]),
+        (vec![5, 1, 3, 4], vec![2, 4, 2]),
+    ] {
+        let (a, b) = (rand(&sa, 150), rand(&sb, 151));
+        let tape = Tape::new();
+        let want = tape
+            .constant(a.clone())
+            .matmul(tape.constant(b.clone()))
+            .to_tensor();
+        assert_eq!(nntensor::matmul(&a, &b), want, "{sa:?} · {sb:?}");
+    }
+}

@@ -67,6 +67,13 @@ fn apply<'t>(name: &str, x: Var<'t>, y: Option<Var<'t>>) -> Var<'t> {
         "cat_self_1" => Var::cat(&[x, x.narrow(1, 0, 1) * 2.0], 1),
         "stack_self_-1" => Var::stack(&[x, x * 3.0], -1),
         "chunk_2_last" => x.chunk(2, -1)[1],
+        "gather_2" => x.gather(2, &gather_index()),
+        "scatter_add_2" => x.scatter_add(2, &gather_index(), y()),
+        "repeat_2_1_2" => x.repeat(&[2, 1, 2]),
+        "pad_1_2_0_1" => x.pad(&[(0, 0), (1, 2), (0, 1)], 0.5),
+        "matmul_vec" => x.matmul(y()),
+        "matmul_vec_left" => y().matmul(x),
+        "matmul_broadcast" => x.matmul(y()),
         "sin" => x.sin(),
         "cos" => x.cos(),
         "log1p" => x.log1p(),
@@ -91,6 +98,12 @@ fn apply<'t>(name: &str, x: Var<'t>, y: Option<Var<'t>>) -> Var<'t> {
     }
 }
 
+/// The index of the gather and scatter cases (as in make_torch_ops.py).
+fn gather_index() -> Tensor {
+    let ids = [3., 0., 1., 1., 2., 0., 0., 0., 3., 2., 1., 3.];
+    Tensor::from_vec([2, 3, 2], ids.to_vec()).unwrap()
+}
+
 fn assert_close(op: &str, what: &str, got: &[f32], want: &[f32]) {
     assert_eq!(got.len(), want.len(), "{op} {what}: lengths differ");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
@@ -106,7 +119,7 @@ fn assert_close(op: &str, what: &str, got: &[f32], want: &[f32]) {
 #[test]
 fn elementwise_ops_match_pytorch() {
     let cases = cases();
-    assert!(cases.len() >= 50, "the fixture lists {} ops", cases.len());
+    assert!(cases.len() >= 59, "the fixture lists {} ops", cases.len());
     for (name, case) in &cases {
         let tensor = |key: &str| {
             let v = &case[key];
@@ -120,7 +133,13 @@ fn elementwise_ops_match_pytorch() {
             }
             None => tape.var(tensor("x")),
         };
-        let y = case.contains_key("y").then(|| tape.var(tensor("y")));
+        let y = case.get("y").map(|y| match case.get("yshape") {
+            Some(shape) => {
+                let shape: Vec<usize> = shape.iter().map(|&d| d as usize).collect();
+                tape.var(Tensor::from_vec(shape, y.clone()).unwrap())
+            }
+            None => tape.var(tensor("y")),
+        });
         let out = apply(name, x, y);
         assert_close(name, "out", &out.to_tensor().to_vec(), &case["out"]);
         let w = Tensor::from_vec(out.shape(), case["w"].clone()).unwrap();

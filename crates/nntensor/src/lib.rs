@@ -17,12 +17,13 @@ pub use ops::binary::{
     le, lt, masked_fill, maximum, minimum, mul, ne, pow, sub, unbroadcast, where_cond, BinaryOp,
 };
 pub use ops::indexing::{
-    cat, flip, index_add, index_select, narrow, narrow_backward, permute, stack,
+    cat, flip, gather, index_add, index_select, narrow, narrow_backward, pad, pad_backward,
+    permute, repeat, repeat_backward, scatter_add, stack,
 };
 pub use ops::layout::{
     embed_rows, gather_rows, one_hot, reshape, scalar, scatter_add_rows, slice_rows, transpose,
 };
-pub use ops::matmul::{matmul, matmul_backward};
+pub use ops::matmul::{is_direct, matmul, matmul_backward, BroadcastMatmul};
 pub use ops::nn::{
     binary_cross_entropy_with_logits, linear, linear_backward, softmax_cross_entropy,
     sparse_softmax_cross_entropy, squared_error, LossAndGrad,

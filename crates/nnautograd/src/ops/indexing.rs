@@ -1,10 +1,11 @@
 //! Rearranging and indexing along axes: `permute`, `transpose_axes`, `squeeze`, `unsqueeze`,
-//! `flatten_axes`, `expand`, `narrow`, `split`, `chunk`, `index_select`, `flip`, `cat`, `stack`.
+//! `flatten_axes`, `expand`, `narrow`, `split`, `chunk`, `index_select`, `gather`,
+//! `scatter_add`, `repeat`, `pad`, `flip`, `cat`, `stack`.
 //! Negative axes count from the end, as in PyTorch.
 
 use crate::op::Op;
 use crate::Var;
-use nntensor as nt;
+use nntensor::{self as nt, Tensor};
 
 impl<'t> Var<'t> {
     /// The axes in the order `axes` (PyTorch's `permute`).
@@ -300,5 +301,108 @@ impl<'t> Var<'t> {
         let axis = nt::normalize_axis("stack", ndim + 1, axis) as isize;
         let lifted: Vec<Var<'t>> = parts.iter().map(|p| p.unsqueeze(axis)).collect();
         Var::cat(&lifted, axis)
+    }
+
+    /// `self[p with p[axis] = index[p]]` for every position `p` of `index` (PyTorch's
+    /// `torch.gather`; ids are whole-number values of `index`).
+    ///
+    /// ```
+    /// use nntensor::Tensor;
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(Tensor::from_vec([2, 3], vec![1., 2., 3., 4., 5., 6.]).unwrap());
+    /// let index = Tensor::from_vec([2, 2], vec![2., 2., 0., 1.]).unwrap();
+    /// let picked = x.gather(1, &index);
+    /// assert_eq!(picked.to_tensor().to_vec(), vec![3., 3., 4., 5.]);
+    /// let g = picked.sum().backward();
+    /// assert_eq!(g.wrt(x).unwrap().to_vec(), vec![0., 0., 2., 1., 1., 0.]);
+    /// ```
+    #[track_caller]
+    pub fn gather(self, axis: isize, index: &Tensor) -> Var<'t> {
+        self.check();
+        let value = nt::gather(&self.value(), axis, index);
+        let op = if Var::needs_grad(&[self]) {
+            Op::Gather {
+                input: self.index,
+                axis,
+                index: index.clone(),
+            }
+        } else {
+            Op::Leaf
+        };
+        Var::record(&[self], value, op)
+    }
+
+    /// `self` with `src[p]` added at `p with p[axis] = index[p]` (PyTorch's `scatter_add`; `src`
+    /// has `index`'s shape). Gradients flow to both.
+    ///
+    /// ```
+    /// use nntensor::Tensor;
+    /// let tape = nnautograd::Tape::new();
+    /// let base = tape.var(Tensor::zeros([3]));
+    /// let src = tape.var(Tensor::from_vec([2], vec![5., 7.]).unwrap());
+    /// let index = Tensor::from_vec([2], vec![2., 2.]).unwrap();
+    /// let out = base.scatter_add(0, &index, src);
+    /// assert_eq!(out.to_tensor().to_vec(), vec![0., 0., 12.]);
+    /// let w = tape.constant(Tensor::from_vec([3], vec![1., 2., 3.]).unwrap());
+    /// let g = (out * w).sum().backward();
+    /// assert_eq!(g.wrt(src).unwrap().to_vec(), vec![3., 3.]);
+    /// ```
+    #[track_caller]
+    pub fn scatter_add(self, axis: isize, index: &Tensor, src: Var<'t>) -> Var<'t> {
+        self.check_pair(&src, "scatter_add");
+        let value = nt::scatter_add(&self.value(), axis, index, &src.value());
+        let op = if Var::needs_grad(&[self, src]) {
+            Op::ScatterAdd {
+                input: self.index,
+                src: src.index,
+                axis,
+                index: index.clone(),
+            }
+        } else {
+            Op::Leaf
+        };
+        Var::record(&[self, src], value, op)
+    }
+
+    /// Tiled `counts[i]` times along axis `i` (PyTorch's `repeat`, NumPy's `tile`); the
+    /// gradient sums over the tiles.
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([2], vec![1., 2.]).unwrap());
+    /// let r = x.repeat(&[3]);
+    /// assert_eq!(r.to_tensor().to_vec(), vec![1., 2., 1., 2., 1., 2.]);
+    /// assert_eq!(r.sum().backward().wrt(x).unwrap().to_vec(), vec![3., 3.]);
+    /// ```
+    #[track_caller]
+    pub fn repeat(self, counts: &[usize]) -> Var<'t> {
+        self.check();
+        let value = nt::repeat(&self.value(), counts);
+        let op = Op::Repeat {
+            input: self.index,
+            counts: counts.to_vec(),
+        };
+        Var::record(&[self], value, op)
+    }
+
+    /// Padded with the constant `value`: `widths[i] = (before, after)` entries on axis `i`
+    /// (NumPy's `pad(mode="constant")`; PyTorch's `F.pad` lists the last axis first).
+    ///
+    /// ```
+    /// let tape = nnautograd::Tape::new();
+    /// let x = tape.var(nntensor::Tensor::from_vec([2], vec![1., 2.]).unwrap());
+    /// let p = x.pad(&[(1, 2)], -1.0);
+    /// assert_eq!(p.to_tensor().to_vec(), vec![-1., 1., 2., -1., -1.]);
+    /// assert_eq!(p.sum().backward().wrt(x).unwrap().to_vec(), vec![1., 1.]);
+    /// ```
+    #[track_caller]
+    pub fn pad(self, widths: &[(usize, usize)], value: f32) -> Var<'t> {
+        self.check();
+        let padded = nt::pad(&self.value(), widths, value);
+        let op = Op::Pad {
+            input: self.index,
+            widths: widths.to_vec(),
+        };
+        Var::record(&[self], padded, op)
     }
 }

@@ -6,7 +6,11 @@ use crate::Var;
 use nntensor::{self as nt, Tensor};
 
 impl<'t> Var<'t> {
-    /// Matrix product: `(m, k)·(k, n)`, batched `(b, m, k)·(b, k, n)`, or `(b, m, k)·(k, n)`.
+    /// Matrix product under NumPy's `matmul` rules (PyTorch's `torch.matmul`, `@`): `(m, k)·(k,
+    /// n)`, batched `(…, m, k)·(…, k, n)` with the batch axes broadcast, and 1-D operands as a
+    /// row (left) or column (right) vector whose axis the result drops. `(b, m, k)·(b, k, n)`
+    /// and `(b, m, k)·(k, n)` take one fused kernel; other batch shapes broadcast first, and their
+    /// gradients are summed back.
     ///
     /// ```
     /// use nntensor::Tensor;
@@ -22,6 +26,20 @@ impl<'t> Var<'t> {
     #[track_caller]
     pub fn matmul(self, other: Var<'t>) -> Var<'t> {
         self.check_pair(&other, "matmul");
+        let (a, b) = (self.shape(), other.shape());
+        if !nt::is_direct(&a, &b) {
+            let plan = nt::BroadcastMatmul::new(&a, &b);
+            let lift = |v: Var<'t>, full: &[usize], three: [usize; 3]| {
+                // A 1-D operand first takes its matrix shape, then the broadcast batch.
+                let rows_cols = [full[full.len() - 2], full[full.len() - 1]];
+                v.reshape(&rows_cols_with(v.shape(), rows_cols))
+                    .expand(full)
+                    .reshape(&three)
+            };
+            let a3 = lift(self, &plan.a_full, plan.a3());
+            let b3 = lift(other, &plan.b_full, plan.b3());
+            return a3.matmul(b3).reshape(&plan.out);
+        }
         let value = nt::matmul(&self.value(), &other.value());
         Var::record(&[self, other], value, Op::MatMul(self.index, other.index))
     }
@@ -159,5 +177,15 @@ impl<'t> Var<'t> {
         let (loss, dx) =
             nt::binary_cross_entropy_with_logits(&self.value(), target, scale, want_grad);
         self.record_loss(loss, dx, want_grad)
+    }
+}
+
+/// `shape` made `rows_cols` when it has one axis (a 1-D operand of a product), unchanged
+/// otherwise.
+fn rows_cols_with(shape: Vec<usize>, rows_cols: [usize; 2]) -> Vec<usize> {
+    if shape.len() == 1 {
+        rows_cols.to_vec()
+    } else {
+        shape
     }
 }

@@ -236,3 +236,201 @@ pub fn stack<T: Borrow<Tensor>>(tensors: &[T], axis: isize) -> Tensor {
         .collect();
     cat(&lifted, axis as isize)
 }
+
+/// The whole-number ids of `index`, each checked to be below `bound`; panics (at the caller's
+/// line) naming the op and the first bad id.
+#[track_caller]
+fn whole_ids(op: &str, index: &Tensor, bound: usize) -> Vec<usize> {
+    index
+        .values()
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| {
+            if !(v >= 0.0 && v.fract() == 0.0 && (v as usize) < bound) {
+                panic!("{op}: index {v} at position {k} is not a whole number in 0..{bound}");
+            }
+            v as usize
+        })
+        .collect()
+}
+
+/// Panics (at the caller's line) unless `index` has `t`'s rank and, on every axis but `axis`,
+/// at most `t`'s size (PyTorch's rule for `gather` and `scatter_add`).
+#[track_caller]
+fn check_index(op: &str, t: &Tensor, index: &Tensor, axis: usize) {
+    let fits = index.ndim() == t.ndim()
+        && (0..t.ndim()).all(|a| a == axis || index.shape()[a] <= t.shape()[a]);
+    assert!(
+        fits,
+        "{op}: index of shape {:?} does not fit shape {:?} along axis {axis}",
+        index.shape(),
+        t.shape()
+    );
+}
+
+/// `out[p] = t[p with p[axis] = index[p]]` for every position `p` of `index` (PyTorch's
+/// `torch.gather`, NumPy's `take_along_axis`); ids are whole-number values of `index`.
+///
+/// ```
+/// use nntensor::{gather, Tensor};
+/// let t = Tensor::from_vec([2, 3], vec![1., 2., 3., 4., 5., 6.]).unwrap();
+/// let index = Tensor::from_vec([2, 1], vec![2., 0.]).unwrap();
+/// assert_eq!(gather(&t, 1, &index).to_vec(), vec![3., 4.]);
+/// ```
+#[track_caller]
+pub fn gather(t: &Tensor, axis: isize, index: &Tensor) -> Tensor {
+    let axis = normalize_axis("gather", t.ndim(), axis);
+    check_index("gather", t, index, axis);
+    let ids = whole_ids("gather", index, t.shape()[axis]);
+    match t.storage() {
+        Storage::Cpu(x) => Tensor::cpu(
+            index.shape_ref().clone(),
+            cpu::gather(t.shape_ref(), x, axis, index.shape_ref(), &ids),
+        ),
+    }
+}
+
+/// `t` with `src[p]` added at `p with p[axis] = index[p]` for every position `p` of `index`
+/// (PyTorch's `scatter_add`; `src` has `index`'s shape): the gradient of [`gather`] when `t` is
+/// zeros.
+///
+/// ```
+/// use nntensor::{scatter_add, Tensor};
+/// let index = Tensor::from_vec([1, 3], vec![0., 2., 0.]).unwrap();
+/// let src = Tensor::from_vec([1, 3], vec![1., 2., 3.]).unwrap();
+/// assert_eq!(scatter_add(&Tensor::zeros([1, 4]), 1, &index, &src).to_vec(), vec![4., 0., 2., 0.]);
+/// ```
+#[track_caller]
+pub fn scatter_add(t: &Tensor, axis: isize, index: &Tensor, src: &Tensor) -> Tensor {
+    let axis = normalize_axis("scatter_add", t.ndim(), axis);
+    check_index("scatter_add", t, index, axis);
+    assert!(
+        src.shape() == index.shape(),
+        "scatter_add: src has shape {:?} but index has shape {:?}",
+        src.shape(),
+        index.shape()
+    );
+    same_device("scatter_add", t.device(), src.device());
+    let ids = whole_ids("scatter_add", index, t.shape()[axis]);
+    match (t.storage(), src.storage()) {
+        (Storage::Cpu(x), Storage::Cpu(s)) => Tensor::cpu(
+            t.shape_ref().clone(),
+            cpu::scatter_add(t.shape_ref(), x, axis, index.shape_ref(), &ids, s),
+        ),
+    }
+}
+
+/// `t` tiled `counts[i]` times along axis `i` (PyTorch's `repeat`, NumPy's `tile`); extra
+/// leading counts add new leading axes.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([2], vec![1., 2.]).unwrap();
+/// let r = nntensor::repeat(&t, &[2, 2]);
+/// assert_eq!(r.shape(), &[2, 4]);
+/// assert_eq!(r.to_vec(), vec![1., 2., 1., 2., 1., 2., 1., 2.]);
+/// ```
+#[track_caller]
+pub fn repeat(t: &Tensor, counts: &[usize]) -> Tensor {
+    assert!(
+        counts.len() >= t.ndim(),
+        "repeat: {} counts for shape {:?}: give at least one per axis",
+        counts.len(),
+        t.shape()
+    );
+    let mut lifted = vec![1; counts.len() - t.ndim()];
+    lifted.extend_from_slice(t.shape());
+    let shape = Shape::from(lifted);
+    let out: Vec<usize> = shape.iter().zip(counts).map(|(&s, &c)| s * c).collect();
+    match t.storage() {
+        Storage::Cpu(x) => Tensor::cpu(Shape::from(out), cpu::repeat(&shape, x, counts)),
+    }
+}
+
+/// The gradient of [`repeat`]: `g` summed over the tiles, back to `shape`.
+///
+/// ```
+/// let g = nntensor::Tensor::ones([2, 4]);
+/// assert_eq!(nntensor::repeat_backward(&g, &[2], &[2, 2]).to_vec(), vec![4., 4.]);
+/// ```
+#[track_caller]
+pub fn repeat_backward(g: &Tensor, shape: &[usize], counts: &[usize]) -> Tensor {
+    let mut lifted = vec![1; counts.len().saturating_sub(shape.len())];
+    lifted.extend_from_slice(shape);
+    let want: Vec<usize> = lifted.iter().zip(counts).map(|(&s, &c)| s * c).collect();
+    assert!(
+        g.shape() == want.as_slice(),
+        "repeat backward: gradient {:?} does not match {shape:?} repeated {counts:?}",
+        g.shape()
+    );
+    // (c0·s0, c1·s1, …) seen as (c0, s0, c1, s1, …), summed over the counts' axes.
+    let split: Vec<usize> = lifted
+        .iter()
+        .zip(counts)
+        .flat_map(|(&s, &c)| [c, s])
+        .collect();
+    let count_axes: Vec<isize> = (0..counts.len()).map(|i| 2 * i as isize).collect();
+    let summed = crate::sum_axes(&g.clone().into_reshaped(split), &count_axes, false);
+    summed.into_reshaped(shape)
+}
+
+/// `t` padded with `value`: `widths[i] = (before, after)` entries on axis `i` (NumPy's `pad` with
+/// `mode="constant"`; PyTorch's `F.pad` lists the last axis first). Panics unless there is one
+/// pair per axis.
+///
+/// ```
+/// let t = nntensor::Tensor::from_vec([1, 2], vec![1., 2.]).unwrap();
+/// let p = nntensor::pad(&t, &[(0, 1), (1, 0)], 0.0);
+/// assert_eq!(p.shape(), &[2, 3]);
+/// assert_eq!(p.to_vec(), vec![0., 1., 2., 0., 0., 0.]);
+/// ```
+#[track_caller]
+pub fn pad(t: &Tensor, widths: &[(usize, usize)], value: f32) -> Tensor {
+    assert!(
+        widths.len() == t.ndim(),
+        "pad: {} (before, after) pairs for shape {:?}: give one per axis",
+        widths.len(),
+        t.shape()
+    );
+    let out: Vec<usize> = t
+        .shape()
+        .iter()
+        .zip(widths)
+        .map(|(&s, &(b, a))| s + b + a)
+        .collect();
+    let out = Shape::from(out);
+    let before: Vec<usize> = widths.iter().map(|&(b, _)| b).collect();
+    match t.storage() {
+        Storage::Cpu(x) => {
+            let data = cpu::pad(t.shape_ref(), x, &before, &out, value);
+            Tensor::cpu(out, data)
+        }
+    }
+}
+
+/// The gradient of [`pad`]: the part of `g` where the input was placed, of `shape`.
+///
+/// ```
+/// let g = nntensor::Tensor::from_vec([3], vec![1., 2., 3.]).unwrap();
+/// assert_eq!(nntensor::pad_backward(&g, &[(1, 1)], &[1]).to_vec(), vec![2.]);
+/// ```
+#[track_caller]
+pub fn pad_backward(g: &Tensor, widths: &[(usize, usize)], shape: &[usize]) -> Tensor {
+    let want: Vec<usize> = shape
+        .iter()
+        .zip(widths)
+        .map(|(&s, &(b, a))| s + b + a)
+        .collect();
+    assert!(
+        widths.len() == shape.len() && g.shape() == want.as_slice(),
+        "pad backward: gradient {:?} does not match {shape:?} padded by {widths:?}",
+        g.shape()
+    );
+    let before: Vec<usize> = widths.iter().map(|&(b, _)| b).collect();
+    let shape = Shape::from(shape);
+    match g.storage() {
+        Storage::Cpu(x) => {
+            let data = cpu::unpad(g.shape_ref(), x, &before, &shape);
+            Tensor::cpu(shape, data)
+        }
+    }
+}
