@@ -179,3 +179,20 @@ fn shape_panics_report_the_callers_line() {
         assert_eq!(got, line);
     }
 }
+
+#[test]
+fn recording_while_a_value_is_borrowed_names_the_op() {
+    let tape = Tape::new();
+    let x = tape.var(Tensor::ones(vec![2]));
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _held = x.value();
+        let _ = x.exp();
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(
+        msg.starts_with("Exp: a value of this tape is still borrowed"),
+        "{msg}"
+    );
+    assert!(msg.contains("to_tensor()"), "{msg}");
+}
