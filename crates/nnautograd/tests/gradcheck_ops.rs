@@ -564,3 +564,24 @@ fn tensor_matmul_follows_the_same_numpy_rules_as_the_tape() {
         assert_eq!(nntensor::matmul(&a, &b), want, "{sa:?} · {sb:?}");
     }
 }
+
+#[test]
+fn edge_cases_follow_pytorch() {
+    let tape = Tape::new();
+    // A constant row has std 0 and a zero gradient (not 0/0).
+    let x = tape.var(Tensor::full([1, 3], 2.0));
+    let g = x.std(&[1], 1.0, false).sum().backward();
+    assert_eq!(g.wrt(x).unwrap().to_vec(), vec![0.0; 3]);
+    // NaN propagates through logsumexp and the infinity norm.
+    let nan = Tensor::from_vec([3], vec![1.0, f32::NAN, f32::NEG_INFINITY]).unwrap();
+    assert!(nntensor::logsumexp(&nan, &[], false).item().is_nan());
+    assert!(nntensor::norm(&nan, nntensor::Norm::Inf, &[], false)
+        .item()
+        .is_nan());
+    // flip over no axes changes nothing; squeeze keeps an axis whose size is not 1.
+    let t = Tensor::from_vec([1, 2], vec![1., 2.]).unwrap();
+    assert_eq!(nntensor::flip(&t, &[]), t);
+    let v = tape.constant(t.clone());
+    assert_eq!(v.squeeze(&[1]).shape(), vec![1, 2]);
+    assert_eq!(v.squeeze(&[0, 1]).shape(), vec![2]);
+}

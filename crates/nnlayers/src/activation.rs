@@ -52,6 +52,16 @@ pub enum ActivationFn {
 }
 
 impl ActivationFn {
+    /// Whether the function's parameters make sense: finite, and a hardtanh's `min ≤ max`.
+    pub fn is_valid(&self) -> bool {
+        match *self {
+            ActivationFn::LeakyRelu { slope } => slope.is_finite(),
+            ActivationFn::Elu { alpha } => alpha.is_finite(),
+            ActivationFn::Hardtanh { min, max } => min.is_finite() && max.is_finite() && min <= max,
+            _ => true,
+        }
+    }
+
     /// The lower-case name used for layer names (`relu_1`).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -29,12 +29,23 @@ pub struct LayerNorm {
 
 impl LayerNorm {
     /// A layer norm over trailing axes of sizes `normalized_shape`, with a learned scale and shift.
+    #[track_caller]
     pub fn new(normalized_shape: &[usize], eps: f32) -> Self {
         LayerNorm::with_affine(normalized_shape, eps, true)
     }
 
-    /// A layer norm with (`affine: true`) or without a learned scale and shift.
+    /// A layer norm with (`affine: true`) or without a learned scale and shift. Panics if
+    /// `normalized_shape` is empty or `eps` is not a finite number ≥ 0.
+    #[track_caller]
     pub fn with_affine(normalized_shape: &[usize], eps: f32, affine: bool) -> Self {
+        assert!(
+            !normalized_shape.is_empty(),
+            "LayerNorm: normalized_shape must name at least one trailing axis"
+        );
+        assert!(
+            eps.is_finite() && eps >= 0.0,
+            "LayerNorm: eps must be a finite number ≥ 0, got {eps}"
+        );
         LayerNorm {
             name: "layer_norm".into(),
             normalized_shape: normalized_shape.to_vec(),

@@ -142,7 +142,7 @@ pub fn categorical_cross_entropy<'t>(
     let row_sums = probs.sum_axis(1).reshape(&[shape[0], 1]);
     let p = (probs / row_sums).clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON);
     let t = probs.tape().constant(target.clone());
-    reduce(-(t * p.log()), reduction, shape[0])
+    reduce(-(t * p.log()).sum_axis(1), reduction, shape[0])
 }
 
 /// Categorical cross-entropy on logits, fused with the softmax: exact and stable for any logits,

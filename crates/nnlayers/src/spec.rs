@@ -61,7 +61,9 @@ pub enum LayerSpec {
 
 impl LayerSpec {
     /// Builds the layer this spec describes (parameters zero-filled, to be loaded), or `None` if
-    /// the spec's values are invalid (a dropout rate outside `[0, 1)`).
+    /// the spec's values are invalid (a dropout rate outside `[0, 1)`, an activation's parameter
+    /// that is not finite or a hardtanh whose min exceeds its max, a layer norm over no axes or
+    /// with a negative or non-finite eps).
     pub fn build(&self) -> Option<Box<dyn Module>> {
         let (mut layer, name): (Box<dyn Module>, &String) = match self {
             LayerSpec::Linear {
@@ -71,6 +73,9 @@ impl LayerSpec {
                 bias,
             } => (Box::new(Linear::zeros(*inputs, *outputs, *bias)), name),
             LayerSpec::Activation { name, function } => {
+                if !function.is_valid() {
+                    return None;
+                }
                 (Box::new(Activation::new(*function)), name)
             }
             LayerSpec::Flatten { name } => (Box::new(Flatten::new()), name),
@@ -86,6 +91,9 @@ impl LayerSpec {
                 eps,
                 affine,
             } => {
+                if normalized_shape.is_empty() || !(eps.is_finite() && *eps >= 0.0) {
+                    return None;
+                }
                 // The element count was checked by parameter_count before anything is built.
                 (
                     Box::new(LayerNorm::with_affine(normalized_shape, *eps, *affine)),

@@ -215,3 +215,24 @@ fn reduction_none_gives_the_terms_whose_mean_and_sum_the_others_give() {
         );
     }
 }
+
+#[test]
+fn categorical_cross_entropy_without_reduction_gives_one_term_per_sample() {
+    use nnautograd::nntensor::{one_hot, Tensor};
+    use nnautograd::Tape;
+    let tape = Tape::new();
+    let probs = tape.var(Tensor::from_vec([2, 2], vec![0.5, 0.5, 0.25, 0.75]).unwrap());
+    let targets = one_hot(&[0, 1], 2).unwrap();
+    let terms = categorical_cross_entropy(probs, &targets, Reduction::None);
+    assert_eq!(terms.shape(), vec![2]);
+    let want = [-(0.5f32.ln()), -(0.75f32.ln())];
+    for (g, w) in terms.to_tensor().to_vec().iter().zip(want) {
+        assert!((g - w).abs() < 1e-6);
+    }
+}
+
+#[test]
+#[should_panic(expected = "LayerNorm: normalized_shape must name at least one trailing axis")]
+fn a_layer_norm_over_no_axes_is_refused() {
+    let _ = nnlayers::LayerNorm::new(&[], 1e-5);
+}

@@ -49,14 +49,15 @@ impl<'t> Var<'t> {
         self.permute(&perm)
     }
 
-    /// The same values without the size-1 `axes` (all size-1 axes when `axes` is empty;
-    /// PyTorch's `squeeze`). Panics naming an axis whose size is not 1.
+    /// The same values without the size-1 `axes` (all size-1 axes when `axes` is empty; an
+    /// axis whose size is not 1 stays, as in PyTorch's `squeeze`).
     ///
     /// ```
     /// let tape = nnautograd::Tape::new();
     /// let x = tape.var(nntensor::Tensor::ones([1, 3, 1]));
     /// assert_eq!(x.squeeze(&[]).shape(), vec![3]);
     /// assert_eq!(x.squeeze(&[-1]).shape(), vec![1, 3]);
+    /// assert_eq!(x.squeeze(&[1]).shape(), vec![1, 3, 1]); // size 3: kept
     /// ```
     #[track_caller]
     pub fn squeeze(self, axes: &[isize]) -> Var<'t> {
@@ -65,13 +66,7 @@ impl<'t> Var<'t> {
             (0..shape.len()).filter(|&i| shape[i] == 1).collect()
         } else {
             let axes = nt::normalize_axes("squeeze", shape.len(), axes);
-            if let Some(&bad) = axes.iter().find(|&&a| shape[a] != 1) {
-                panic!(
-                    "squeeze: axis {bad} of shape {shape:?} has size {}, not 1",
-                    shape[bad]
-                );
-            }
-            axes
+            axes.into_iter().filter(|&a| shape[a] == 1).collect()
         };
         let kept: Vec<usize> = (0..shape.len())
             .filter(|i| !drop.contains(i))

@@ -77,6 +77,9 @@ fn reduce_row(op: Reduce, row: &[f32]) -> f32 {
             }
         }),
         Reduce::LogSumExp => {
+            if row.iter().any(|v| v.is_nan()) {
+                return f32::NAN;
+            }
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
             if max.is_infinite() {
                 return max;
@@ -92,7 +95,13 @@ fn reduce_row(op: Reduce, row: &[f32]) -> f32 {
             .map(|&v| (v as f64) * (v as f64))
             .sum::<f64>()
             .sqrt() as f32,
-        Reduce::Norm(Norm::Inf) => row.iter().fold(0.0f32, |m, &v| m.max(v.abs())),
+        Reduce::Norm(Norm::Inf) => row.iter().fold(0.0f32, |m, &v| {
+            if v.is_nan() || m.is_nan() {
+                f32::NAN
+            } else {
+                m.max(v.abs())
+            }
+        }),
     }
 }
 
@@ -153,6 +162,8 @@ fn backward_row(op: Reduce, row: &[f32], y: f32, g: f32, d: &mut [f32]) {
             let denom = (n - correction).max(0.0);
             let scale = match op {
                 Reduce::Var { .. } => 2.0 * g / denom,
+                // A constant row has std 0: its gradient is 0, as in PyTorch.
+                _ if y == 0.0 => 0.0,
                 _ => g / (denom * y),
             };
             for (d, &x) in d.iter_mut().zip(row) {

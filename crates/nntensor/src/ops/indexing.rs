@@ -148,7 +148,7 @@ pub fn index_add(g: &Tensor, axis: isize, indices: &[usize], shape: &[usize]) ->
     }
 }
 
-/// `t` reversed along each of `axes` (PyTorch's `flip`); its own gradient.
+/// `t` reversed along each of `axes` (PyTorch's `flip`; no axes, no change); its own gradient.
 ///
 /// ```
 /// let t = nntensor::Tensor::from_vec([2, 2], vec![1., 2., 3., 4.]).unwrap();
@@ -156,6 +156,9 @@ pub fn index_add(g: &Tensor, axis: isize, indices: &[usize], shape: &[usize]) ->
 /// ```
 #[track_caller]
 pub fn flip(t: &Tensor, axes: &[isize]) -> Tensor {
+    if axes.is_empty() {
+        return t.clone();
+    }
     let axes = normalize_axes("flip", t.ndim(), axes);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::flip(t.shape_ref(), x, &axes)),
