@@ -476,7 +476,7 @@ fn reductions_over_any_axes() {
 }
 
 #[test]
-#[should_panic(expected = "Sum: axis 2 is out of range for a tensor with 2 axes (use -2..1)")]
+#[should_panic(expected = "sum: axis 2 is out of range for a tensor with 2 axes (use -2..1)")]
 fn an_axis_out_of_range_names_the_op_and_the_range() {
     let tape = Tape::new();
     let _ = tape.var(Tensor::ones([2, 3])).sum_axes(&[2], false);

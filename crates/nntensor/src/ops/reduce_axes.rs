@@ -45,6 +45,23 @@ pub enum Reduce {
     Norm(Norm),
 }
 
+impl Reduce {
+    /// The reduction's name in panic messages (PyTorch's name for it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduce::Sum => "sum",
+            Reduce::Mean => "mean",
+            Reduce::Prod => "prod",
+            Reduce::Max => "amax",
+            Reduce::Min => "amin",
+            Reduce::LogSumExp => "logsumexp",
+            Reduce::Var { .. } => "var",
+            Reduce::Std { .. } => "std",
+            Reduce::Norm(_) => "norm",
+        }
+    }
+}
+
 /// `axes` as sorted, distinct indices into `ndim` axes, with `-1` the last axis; all axes when
 /// `axes` is empty. Panics (at the caller's line) naming the op for an axis out of range or
 /// given twice.
@@ -96,7 +113,8 @@ fn check_non_empty(op: Reduce, t: &Tensor, axes: &[usize]) {
     let needs_values = matches!(op, Reduce::Max | Reduce::Min);
     if needs_values && axes.iter().any(|&a| t.shape()[a] == 0) {
         panic!(
-            "{op:?}: cannot reduce an empty axis of shape {:?} (no values to compare)",
+            "{}: cannot reduce an empty axis of shape {:?} (no values to compare)",
+            op.name(),
             t.shape()
         );
     }
@@ -114,7 +132,7 @@ fn check_non_empty(op: Reduce, t: &Tensor, axes: &[usize]) {
 /// ```
 #[track_caller]
 pub fn reduce(op: Reduce, t: &Tensor, axes: &[isize], keepdim: bool) -> Tensor {
-    let axes = normalize_axes(&format!("{op:?}"), t.ndim(), axes);
+    let axes = normalize_axes(op.name(), t.ndim(), axes);
     check_non_empty(op, t, &axes);
     let out = reduced_shape(t.shape(), &axes, keepdim);
     match t.storage() {
@@ -141,11 +159,12 @@ pub fn reduce_backward(
     axes: &[isize],
     keepdim: bool,
 ) -> Tensor {
-    let axes = normalize_axes(&format!("{op:?} backward"), x.ndim(), axes);
+    let axes = normalize_axes(op.name(), x.ndim(), axes);
     let out = reduced_shape(x.shape(), &axes, keepdim);
     assert!(
         g.shape() == out.dims() && y.shape() == out.dims(),
-        "{op:?} backward: gradient {:?} and output {:?} must have the reduced shape {out:?}",
+        "{} backward: gradient {:?} and output {:?} must have the reduced shape {out:?}",
+        op.name(),
         g.shape(),
         y.shape()
     );
