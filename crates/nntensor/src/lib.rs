@@ -3,6 +3,8 @@
 pub mod cpu;
 mod device;
 mod error;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 mod init;
 mod ops;
 mod rng;

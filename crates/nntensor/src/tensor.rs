@@ -299,6 +299,71 @@ impl Tensor {
     pub fn to(&self, device: &Device) -> Tensor {
         match (&self.storage, device) {
             (Storage::Cpu(_), Device::Cpu) => self.clone(),
+            #[cfg(feature = "gpu")]
+            (Storage::Cpu(data), Device::Gpu(index)) => {
+                let ctx = crate::gpu::context::get(*index);
+                let buffer = crate::gpu::GpuBuffer::upload(&ctx, data);
+                Tensor::gpu(self.shape.clone(), buffer)
+            }
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(b), Device::Cpu) => Tensor::cpu(self.shape.clone(), b.read()),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(b), Device::Gpu(index)) if b.index() == *index => self.clone(),
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(b), Device::Gpu(_)) => {
+                Tensor::cpu(self.shape.clone(), b.read()).to(device)
+            }
+        }
+    }
+
+    /// This tensor moved to `device` (no copy when it is already there).
+    pub fn into_device(self, device: &Device) -> Tensor {
+        if self.device() == *device {
+            self
+        } else {
+            self.to(device)
+        }
+    }
+
+    /// A tensor of `shape` with every element `value`, made on `device`.
+    ///
+    /// ```
+    /// use nntensor::{Device, Tensor};
+    /// let t = Tensor::full_on([2], 3.0, &Device::Cpu);
+    /// assert_eq!(t.to_vec(), vec![3.0, 3.0]);
+    /// ```
+    #[track_caller]
+    pub fn full_on(shape: impl Into<Shape>, value: f32, device: &Device) -> Tensor {
+        let shape = shape.into();
+        match device {
+            Device::Cpu => Tensor::full(shape, value),
+            #[cfg(feature = "gpu")]
+            Device::Gpu(index) => {
+                let ctx = crate::gpu::context::get(*index);
+                let buffer = crate::gpu::elementwise::full(&ctx, shape.elem_count(), value);
+                Tensor::gpu(shape, buffer)
+            }
+        }
+    }
+
+    /// A tensor of zeros made on `device`.
+    #[track_caller]
+    pub fn zeros_on(shape: impl Into<Shape>, device: &Device) -> Tensor {
+        Tensor::full_on(shape, 0.0, device)
+    }
+
+    /// Zeros of `self`'s shape on `self`'s device.
+    pub fn zeros_like(&self) -> Tensor {
+        Tensor::full_on(self.shape.clone(), 0.0, &self.device())
+    }
+
+    /// A GPU tensor of `shape` held by `buffer` (its length is the caller's promise).
+    #[cfg(feature = "gpu")]
+    pub(crate) fn gpu(shape: Shape, buffer: crate::gpu::GpuBuffer) -> Tensor {
+        debug_assert_eq!(shape.elem_count(), buffer.len());
+        Tensor {
+            shape,
+            storage: Storage::Gpu(buffer),
         }
     }
 
@@ -312,6 +377,8 @@ impl Tensor {
     pub fn as_slice(&self) -> Option<&[f32]> {
         match &self.storage {
             Storage::Cpu(data) => Some(data),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => None,
         }
     }
 
@@ -320,6 +387,8 @@ impl Tensor {
     pub fn as_slice_mut(&mut self) -> Option<&mut [f32]> {
         match &mut self.storage {
             Storage::Cpu(data) => Some(data),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => None,
         }
     }
 
@@ -327,6 +396,8 @@ impl Tensor {
     pub fn to_vec(&self) -> Vec<f32> {
         match &self.storage {
             Storage::Cpu(data) => data.clone(),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => b.read(),
         }
     }
 
@@ -340,6 +411,8 @@ impl Tensor {
     pub fn values(&self) -> Cow<'_, [f32]> {
         match &self.storage {
             Storage::Cpu(data) => Cow::Borrowed(data),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => Cow::Owned(b.read()),
         }
     }
 
@@ -347,6 +420,8 @@ impl Tensor {
     pub fn into_vec(self) -> Vec<f32> {
         match self.storage {
             Storage::Cpu(data) => data,
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => b.read(),
         }
     }
 
@@ -364,6 +439,8 @@ impl Tensor {
         );
         match &self.storage {
             Storage::Cpu(data) => data[0],
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => b.read()[0],
         }
     }
 
@@ -409,6 +486,12 @@ impl Tensor {
     }
 }
 
+/// The panic message for an operation that needs host memory, on a GPU tensor.
+#[cfg(feature = "gpu")]
+fn on_gpu_message(what: &str) -> String {
+    format!("{what}: the tensor lives on a GPU; copy it first with .to(&Device::Cpu) or read it with .to_vec()")
+}
+
 impl<D: Dimension> From<ndarray::Array<f32, D>> for Tensor {
     /// Takes an ndarray array's elements (no copy when it is in standard row-major layout).
     fn from(array: ndarray::Array<f32, D>) -> Tensor {
@@ -425,6 +508,8 @@ impl<const N: usize> Index<[usize; N]> for Tensor {
         let offset = self.offset(&index);
         match &self.storage {
             Storage::Cpu(data) => &data[offset],
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => panic!("{}", on_gpu_message("index")),
         }
     }
 }
@@ -435,6 +520,8 @@ impl<const N: usize> IndexMut<[usize; N]> for Tensor {
         let offset = self.offset(&index);
         match &mut self.storage {
             Storage::Cpu(data) => &mut data[offset],
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => panic!("{}", on_gpu_message("index")),
         }
     }
 }
@@ -462,6 +549,17 @@ impl fmt::Debug for Tensor {
                 let view = cpu::view(&self.shape, data);
                 write!(f, "Tensor({view}, shape={:?}, device=cpu)", self.shape())
             }
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => {
+                let data = b.read();
+                let view = cpu::view(&self.shape, &data);
+                write!(
+                    f,
+                    "Tensor({view}, shape={:?}, device={})",
+                    self.shape(),
+                    self.device()
+                )
+            }
         }
     }
 }
@@ -470,6 +568,8 @@ impl fmt::Display for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.storage {
             Storage::Cpu(data) => fmt::Display::fmt(&cpu::view(&self.shape, data), f),
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(b) => fmt::Display::fmt(&cpu::view(&self.shape, &b.read()), f),
         }
     }
 }

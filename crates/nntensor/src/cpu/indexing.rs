@@ -87,7 +87,7 @@ fn strides(shape: &[usize]) -> Vec<usize> {
 /// For each position of `index_shape` in row-major order, the offset in a tensor of `shape`
 /// (whose other axes match) of the element at that position with its `axis` coordinate replaced
 /// by `ids[position]`.
-fn along_axis_offsets(
+pub(crate) fn along_axis_offsets(
     shape: &[usize],
     index_shape: &[usize],
     axis: usize,

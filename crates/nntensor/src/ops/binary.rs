@@ -122,13 +122,31 @@ fn broadcast_or_panic(op: &str, a: &[usize], b: &[usize]) -> Shape {
 #[track_caller]
 pub fn binary(op: BinaryOp, a: &Tensor, b: &Tensor) -> Tensor {
     let out = broadcast_or_panic(op.name(), a.shape(), b.shape());
+    let (a, b) = (lift(a, b.device()), lift(b, a.device()));
     same_device(op.name(), a.device(), b.device());
-    let data = match (a.storage(), b.storage()) {
+    match (a.storage(), b.storage()) {
         (Storage::Cpu(x), Storage::Cpu(y)) => {
-            cpu::binary(op, (a.shape_ref(), x), (b.shape_ref(), y), &out)
+            let data = cpu::binary(op, (a.shape_ref(), x), (b.shape_ref(), y), &out);
+            Tensor::cpu(out, data)
         }
-    };
-    Tensor::cpu(out, data)
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(x), Storage::Gpu(y)) => {
+            let data = crate::gpu::elementwise::binary(op, (a.shape(), x), (b.shape(), y), &out);
+            Tensor::gpu(out, data)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
+    }
+}
+
+/// `t` itself, or (PyTorch's rule for 0-d CPU tensors) a one-element CPU tensor copied to the
+/// GPU that the other operand lives on, so that `&x * &scalar(2.0)` works on any device.
+fn lift(t: &Tensor, other: crate::Device) -> std::borrow::Cow<'_, Tensor> {
+    if t.len() == 1 && t.device() == crate::Device::Cpu && other != crate::Device::Cpu {
+        std::borrow::Cow::Owned(t.to(&other))
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
 }
 
 /// `a = op(a, b)` in place, `b` broadcast to `a`'s shape. Panics (at the caller's line) if `b`
@@ -150,12 +168,19 @@ pub fn binary_assign(op: BinaryOp, a: &mut Tensor, b: &Tensor) {
         b.shape(),
         a.shape()
     );
+    let b = lift(b, a.device());
     same_device(op.name(), a.device(), b.device());
     let a_shape = a.shape_ref().clone();
     match (a.storage_mut(), b.storage()) {
         (Storage::Cpu(x), Storage::Cpu(y)) => {
             cpu::binary_assign(op, (&a_shape, x), (b.shape_ref(), y))
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(x), Storage::Gpu(y)) => {
+            *x = crate::gpu::elementwise::binary(op, (&a_shape, x), (b.shape(), y), &a_shape)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -348,6 +373,25 @@ pub fn binary_backward(
     same_device(op.name(), a.device(), b.device());
     same_device(op.name(), a.device(), g.device());
     match (g.storage(), a.storage(), b.storage()) {
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(gs), Storage::Gpu(xs), Storage::Gpu(ys)) => {
+            let side = |s: u32| {
+                let d = crate::gpu::elementwise::binary_grad(
+                    op,
+                    s,
+                    gs,
+                    (a.shape(), xs),
+                    (b.shape(), ys),
+                    &out,
+                );
+                Tensor::gpu(out.clone(), d)
+            };
+            (need_a.then(|| side(0)), need_b.then(|| side(1)))
+        }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(_), _, _) | (_, Storage::Gpu(_), _) | (_, _, Storage::Gpu(_)) => {
+            unreachable!("devices checked above")
+        }
         (Storage::Cpu(gs), Storage::Cpu(xs), Storage::Cpu(ys)) => {
             let (ga, gb) = cpu::binary_backward(
                 op,
@@ -379,9 +423,24 @@ pub fn binary_backward(
 pub fn where_cond(cond: &Tensor, on_true: &Tensor, on_false: &Tensor) -> Tensor {
     let values = broadcast_or_panic("where_cond", on_true.shape(), on_false.shape());
     let out = broadcast_or_panic("where_cond", cond.shape(), &values);
+    let (on_true, on_false) = (lift(on_true, cond.device()), lift(on_false, cond.device()));
     same_device("where_cond", cond.device(), on_true.device());
     same_device("where_cond", cond.device(), on_false.device());
     match (cond.storage(), on_true.storage(), on_false.storage()) {
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(c), Storage::Gpu(t), Storage::Gpu(f)) => {
+            let data = crate::gpu::elementwise::where_cond(
+                (cond.shape(), c),
+                (on_true.shape(), t),
+                (on_false.shape(), f),
+                &out,
+            );
+            Tensor::gpu(out, data)
+        }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(_), _, _) | (_, Storage::Gpu(_), _) | (_, _, Storage::Gpu(_)) => {
+            unreachable!("devices checked above")
+        }
         (Storage::Cpu(c), Storage::Cpu(t), Storage::Cpu(f)) => {
             let data = cpu::where_cond(
                 (cond.shape_ref(), c),
@@ -448,6 +507,15 @@ pub fn unbroadcast(grad: Tensor, shape: &[usize]) -> Tensor {
             let out = crate::cpu::reduce::unbroadcast(grad.shape_ref(), data, shape);
             Tensor::cpu(Shape::from(shape), out)
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(data) => {
+            let extra = grad.ndim() - shape.len();
+            let axes: Vec<usize> = (0..grad.ndim())
+                .filter(|&i| i < extra || (shape[i - extra] == 1 && grad.shape()[i] != 1))
+                .collect();
+            let out = crate::gpu::reduce::reduce(Ok(crate::Reduce::Sum), grad.shape(), data, &axes);
+            Tensor::gpu(Shape::from(shape), out)
+        }
     }
 }
 
@@ -473,6 +541,17 @@ pub fn broadcast_to(t: &Tensor, shape: &[usize]) -> Tensor {
             let view = crate::cpu::view(t.shape_ref(), data);
             let wide = view.broadcast(out.ix()).expect("checked above");
             Tensor::cpu(out, wide.iter().copied().collect())
+        }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(data) => {
+            let view = crate::gpu::elementwise::View {
+                offset: 0,
+                strides: crate::gpu::params::broadcast_strides(t.shape(), &out),
+            };
+            Tensor::gpu(
+                out.clone(),
+                crate::gpu::elementwise::gather_view(data, &view, &out),
+            )
         }
     }
 }

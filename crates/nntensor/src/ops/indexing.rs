@@ -4,6 +4,8 @@
 
 use crate::cpu::indexing as cpu;
 use crate::device::same_device;
+#[cfg(feature = "gpu")]
+use crate::gpu::layout as gpu;
 use crate::ops::reduce_axes::{normalize_axes, normalize_axis};
 use crate::{Shape, Storage, Tensor};
 use std::borrow::Borrow;
@@ -34,6 +36,8 @@ pub fn permute(t: &Tensor, axes: &[isize]) -> Tensor {
     let shape: Vec<usize> = perm.iter().map(|&p| t.shape()[p]).collect();
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(Shape::from(shape), cpu::permute(t.shape_ref(), x, &perm)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(Shape::from(shape), gpu::permute(t.shape(), x, &perm)),
     }
 }
 
@@ -62,6 +66,11 @@ pub fn narrow(t: &Tensor, axis: isize, start: usize, len: usize) -> Tensor {
             Shape::from(shape),
             cpu::narrow(t.shape_ref(), x, axis, start, len),
         ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            gpu::narrow(t.shape(), x, axis, start, len),
+        ),
     }
 }
 
@@ -88,6 +97,11 @@ pub fn narrow_backward(g: &Tensor, axis: isize, start: usize, shape: &[usize]) -
             let data = cpu::narrow_backward(g.shape_ref(), x, axis, start, &out);
             Tensor::cpu(out, data)
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let data = gpu::narrow_backward(g.shape(), x, axis, start, &out);
+            Tensor::gpu(out, data)
+        }
     }
 }
 
@@ -113,6 +127,11 @@ pub fn index_select(t: &Tensor, axis: isize, indices: &[usize]) -> Tensor {
         Storage::Cpu(x) => Tensor::cpu(
             Shape::from(shape),
             cpu::index_select(t.shape_ref(), x, axis, indices),
+        ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            gpu::index_select(t.shape(), x, axis, indices),
         ),
     }
 }
@@ -145,6 +164,11 @@ pub fn index_add(g: &Tensor, axis: isize, indices: &[usize], shape: &[usize]) ->
             let data = cpu::index_add(g.shape_ref(), x, axis, indices, &out);
             Tensor::cpu(out, data)
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let data = gpu::index_add(g.shape(), x, axis, indices, &out);
+            Tensor::gpu(out, data)
+        }
     }
 }
 
@@ -162,6 +186,8 @@ pub fn flip(t: &Tensor, axes: &[isize]) -> Tensor {
     let axes = normalize_axes("flip", t.ndim(), axes);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::flip(t.shape_ref(), x, &axes)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(t.shape_ref().clone(), gpu::flip(t.shape(), x, &axes)),
     }
 }
 
@@ -194,15 +220,35 @@ pub fn cat<T: Borrow<Tensor>>(tensors: &[T], axis: isize) -> Tensor {
     }
     let mut shape = first.shape().to_vec();
     shape[axis] = tensors.iter().map(|t| t.borrow().shape()[axis]).sum();
-    let mut parts = Vec::with_capacity(tensors.len());
     for t in tensors {
-        let t = t.borrow();
-        same_device("cat", first.device(), t.device());
-        match t.storage() {
-            Storage::Cpu(x) => parts.push((t.shape_ref(), x.as_slice())),
+        same_device("cat", first.device(), t.borrow().device());
+    }
+    match first.storage() {
+        Storage::Cpu(_) => {
+            let parts: Vec<(&Shape, &[f32])> = tensors
+                .iter()
+                .map(|t| {
+                    (
+                        t.borrow().shape_ref(),
+                        t.borrow().as_slice().expect("on the CPU"),
+                    )
+                })
+                .collect();
+            Tensor::cpu(Shape::from(shape), cpu::cat(&parts, axis))
+        }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(_) => {
+            let parts: Vec<(&[usize], &crate::gpu::GpuBuffer)> = tensors
+                .iter()
+                .map(|t| match t.borrow().storage() {
+                    Storage::Gpu(x) => (t.borrow().shape(), x),
+                    Storage::Cpu(_) => unreachable!("devices checked above"),
+                })
+                .collect();
+            let data = gpu::cat(&parts, axis, &shape);
+            Tensor::gpu(Shape::from(shape), data)
         }
     }
-    Tensor::cpu(Shape::from(shape), cpu::cat(&parts, axis))
 }
 
 /// The tensors, all of one shape, stacked along a new `axis` (PyTorch's `torch.stack`; `axis`
@@ -290,6 +336,12 @@ pub fn gather(t: &Tensor, axis: isize, index: &Tensor) -> Tensor {
             index.shape_ref().clone(),
             cpu::gather(t.shape_ref(), x, axis, index.shape_ref(), &ids),
         ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let offsets = cpu::along_axis_offsets(t.shape(), index.shape(), axis, &ids);
+            let data = crate::gpu::indexing::take_offsets(x, &offsets);
+            Tensor::gpu(index.shape_ref().clone(), data)
+        }
     }
 }
 
@@ -320,6 +372,14 @@ pub fn scatter_add(t: &Tensor, axis: isize, index: &Tensor, src: &Tensor) -> Ten
             t.shape_ref().clone(),
             cpu::scatter_add(t.shape_ref(), x, axis, index.shape_ref(), &ids, s),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(x), Storage::Gpu(s)) => {
+            let dest = cpu::along_axis_offsets(t.shape(), index.shape(), axis, &ids);
+            let data = crate::gpu::indexing::scatter_add(Some(x), s, &dest, t.len());
+            Tensor::gpu(t.shape_ref().clone(), data)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -346,6 +406,8 @@ pub fn repeat(t: &Tensor, counts: &[usize]) -> Tensor {
     let out: Vec<usize> = shape.iter().zip(counts).map(|(&s, &c)| s * c).collect();
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(Shape::from(out), cpu::repeat(&shape, x, counts)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(Shape::from(out), gpu::repeat(&shape, x, counts)),
     }
 }
 
@@ -407,6 +469,11 @@ pub fn pad(t: &Tensor, widths: &[(usize, usize)], value: f32) -> Tensor {
             let data = cpu::pad(t.shape_ref(), x, &before, &out, value);
             Tensor::cpu(out, data)
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let data = gpu::pad(t.shape(), x, &before, &out, value);
+            Tensor::gpu(out, data)
+        }
     }
 }
 
@@ -434,6 +501,11 @@ pub fn pad_backward(g: &Tensor, widths: &[(usize, usize)], shape: &[usize]) -> T
         Storage::Cpu(x) => {
             let data = cpu::unpad(g.shape_ref(), x, &before, &shape);
             Tensor::cpu(shape, data)
+        }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let data = gpu::unpad(g.shape(), x, &before, &shape);
+            Tensor::gpu(shape, data)
         }
     }
 }

@@ -39,6 +39,11 @@ pub fn transpose(t: &Tensor) -> Tensor {
     let shape: Vec<usize> = t.shape().iter().rev().copied().collect();
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(Shape::from(shape), cpu::transpose(t.shape_ref(), x)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            crate::gpu::layout::permute(t.shape(), x, &[1, 0]),
+        ),
     }
 }
 
@@ -89,6 +94,11 @@ pub fn slice_rows(t: &Tensor, start: usize, end: usize) -> Tensor {
     let n = row_len(t.shape());
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(Shape::from(shape), x[start * n..end * n].to_vec()),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape.clone()),
+            crate::gpu::layout::narrow(t.shape(), x, 0, start, shape[0]),
+        ),
     }
 }
 
@@ -116,6 +126,11 @@ pub fn embed_rows(rows: &Tensor, start: usize, shape: &[usize]) -> Tensor {
             out[start * n..start * n + x.len()].copy_from_slice(x);
             Tensor::cpu(Shape::from(shape), out)
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            crate::gpu::layout::narrow_backward(rows.shape(), x, 0, start, shape),
+        ),
     }
 }
 
@@ -148,6 +163,11 @@ pub fn gather_rows(t: &Tensor, indices: &[usize]) -> Tensor {
             Shape::from(shape),
             cpu::gather_rows(x, row_len(t.shape()), indices),
         ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            crate::gpu::layout::index_select(t.shape(), x, 0, indices),
+        ),
     }
 }
 
@@ -176,6 +196,11 @@ pub fn scatter_add_rows(rows: &Tensor, indices: &[usize], shape: &[usize]) -> Te
         Storage::Cpu(x) => Tensor::cpu(
             Shape::from(shape),
             cpu::scatter_add_rows(x, row_len(shape), indices, shape[0]),
+        ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            Shape::from(shape),
+            crate::gpu::layout::index_add(rows.shape(), x, 0, indices, shape),
         ),
     }
 }

@@ -32,6 +32,14 @@ pub fn matmul(a: &Tensor, b: &Tensor) -> Tensor {
                 let (shape, data) = cpu::matmul(a.shape_ref(), x, b.shape_ref(), y);
                 Tensor::cpu(shape, data)
             }
+            #[cfg(feature = "gpu")]
+            (Storage::Gpu(x), Storage::Gpu(y)) => {
+                let shape = check_matmul(a.shape(), b.shape());
+                let data = crate::gpu::linalg::matmul_direct(a.shape(), x, b.shape(), y);
+                Tensor::gpu(crate::Shape::from(shape), data)
+            }
+            #[cfg(feature = "gpu")]
+            _ => unreachable!("devices checked above"),
         };
     }
     let plan = BroadcastMatmul::new(a.shape(), b.shape());
@@ -169,6 +177,21 @@ pub fn matmul_backward(
                 db.map(|d| Tensor::cpu(b.shape_ref().clone(), d)),
             )
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(x), Storage::Gpu(y), Storage::Gpu(gs)) => {
+            let (da, db) = crate::gpu::linalg::matmul_backward_direct(
+                (a.shape(), x),
+                (b.shape(), y),
+                gs,
+                [need_a, need_b],
+            );
+            (
+                da.map(|d| Tensor::gpu(a.shape_ref().clone(), d)),
+                db.map(|d| Tensor::gpu(b.shape_ref().clone(), d)),
+            )
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 

@@ -61,6 +61,17 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Tensor {
             out,
             cpu::linear((n, in_features, xs), (out_features, ws), Some(bs)),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(xs), Storage::Gpu(ws), bias) => {
+            let bias = bias.map(|b| match b {
+                Storage::Gpu(b) => b,
+                Storage::Cpu(_) => unreachable!("devices checked above"),
+            });
+            let dims = (n, in_features, out_features);
+            Tensor::gpu(out, crate::gpu::linalg::linear(xs, ws, bias, dims))
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -95,6 +106,18 @@ pub fn linear_backward(x: &Tensor, w: &Tensor, g: &Tensor, need: [bool; 3]) -> [
                 db.map(|d| Tensor::cpu(Shape::from([out_features]), d)),
             ]
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(xs), Storage::Gpu(ws), Storage::Gpu(gs)) => {
+            let dims = (n, in_features, out_features);
+            let [dx, dw, db] = crate::gpu::linalg::linear_backward(xs, ws, gs, dims, need);
+            [
+                dx.map(|d| Tensor::gpu(x.shape_ref().clone(), d)),
+                dw.map(|d| Tensor::gpu(w.shape_ref().clone(), d)),
+                db.map(|d| Tensor::gpu(Shape::from([out_features]), d)),
+            ]
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -131,6 +154,17 @@ pub fn softmax_cross_entropy(logits: &Tensor, targets: &Tensor, want_grad: bool)
                 grad.map(|d| Tensor::cpu(logits.shape_ref().clone(), d)),
             )
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(x), Storage::Gpu(t)) => {
+            let (loss, grad) =
+                crate::gpu::linalg::softmax_cross_entropy(x, t, (n, classes), false, want_grad);
+            (
+                Tensor::gpu(Shape::from([]), loss),
+                grad.map(|d| Tensor::gpu(logits.shape_ref().clone(), d)),
+            )
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -171,6 +205,22 @@ pub fn sparse_softmax_cross_entropy(
                 grad.map(|d| Tensor::cpu(logits.shape_ref().clone(), d)),
             )
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let words: Vec<u32> = labels.iter().map(|&l| l as u32).collect();
+            let labels = crate::gpu::GpuBuffer::upload_u32(&x.ctx, &words);
+            let (loss, grad) = crate::gpu::linalg::softmax_cross_entropy(
+                x,
+                &labels,
+                (n, classes),
+                true,
+                want_grad,
+            );
+            (
+                Tensor::gpu(Shape::from([]), loss),
+                grad.map(|d| Tensor::gpu(logits.shape_ref().clone(), d)),
+            )
+        }
     }
 }
 
@@ -187,9 +237,14 @@ pub fn sparse_softmax_cross_entropy(
 /// ```
 #[track_caller]
 pub fn squared_error(x: &Tensor, target: &Tensor, scale: f32, want_grad: bool) -> LossAndGrad {
-    elementwise_loss("squared_error", x, target, want_grad, |x, t, d| {
-        cpu::squared_error(x, t, d, scale)
-    })
+    elementwise_loss(
+        "squared_error",
+        x,
+        target,
+        want_grad,
+        (0, scale),
+        |x, t, d| cpu::squared_error(x, t, d, scale),
+    )
 }
 
 /// `scale · Σ softplus(x) − target·x`, binary cross-entropy on logits `x` (with `scale = 1/n`,
@@ -215,6 +270,7 @@ pub fn binary_cross_entropy_with_logits(
         x,
         target,
         want_grad,
+        (1, scale),
         |x, t, d| cpu::binary_cross_entropy_with_logits(x, t, d, scale),
     )
 }
@@ -227,6 +283,7 @@ fn elementwise_loss(
     x: &Tensor,
     target: &Tensor,
     want_grad: bool,
+    gpu_loss: (u32, f32),
     kernel: impl FnOnce(&[f32], &[f32], &mut [f32]) -> f64,
 ) -> LossAndGrad {
     assert!(
@@ -236,6 +293,8 @@ fn elementwise_loss(
         target.shape()
     );
     same_device(name, x.device(), target.device());
+    #[cfg(not(feature = "gpu"))]
+    let _ = gpu_loss;
     match (x.storage(), target.storage()) {
         (Storage::Cpu(xs), Storage::Cpu(ts)) => {
             let mut d = vec![0.0; if want_grad { xs.len() } else { 0 }];
@@ -245,5 +304,16 @@ fn elementwise_loss(
                 want_grad.then(|| Tensor::cpu(x.shape_ref().clone(), d)),
             )
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(xs), Storage::Gpu(ts)) => {
+            let (kind, scale) = gpu_loss;
+            let (loss, grad) = crate::gpu::linalg::pointwise_loss(kind, xs, ts, scale, want_grad);
+            (
+                Tensor::gpu(Shape::from([]), loss),
+                grad.map(|d| Tensor::gpu(x.shape_ref().clone(), d)),
+            )
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }

@@ -97,6 +97,10 @@ pub fn sgd_update(p: &mut Tensor, g: &Tensor, lr: f32, weight_decay: f32) {
     check("sgd_update", "the gradient", p, g);
     match (p.storage_mut(), g.storage()) {
         (Storage::Cpu(p), Storage::Cpu(g)) => cpu::sgd(p, g, lr, weight_decay),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(p), Storage::Gpu(g)) => crate::gpu::optim::sgd(p, g, lr, weight_decay),
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -115,6 +119,12 @@ pub fn sgd_momentum_update(p: &mut Tensor, g: &Tensor, buffer: &mut Tensor, step
     check("sgd_momentum_update", "the momentum buffer", p, buffer);
     match (p.storage_mut(), g.storage(), buffer.storage_mut()) {
         (Storage::Cpu(p), Storage::Cpu(g), Storage::Cpu(b)) => cpu::sgd_momentum(p, g, b, step),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(p), Storage::Gpu(g), Storage::Gpu(b)) => {
+            crate::gpu::optim::sgd_momentum(p, g, b, step)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -146,16 +156,35 @@ pub fn rmsprop_update(
     if let Some(buffer) = &buffer {
         check("rmsprop_update", "the momentum buffer", p, buffer);
     }
+    #[cfg(feature = "gpu")]
+    if let Storage::Gpu(pb) = p.storage() {
+        fn on_gpu(t: &Tensor) -> &crate::gpu::GpuBuffer {
+            match t.storage() {
+                Storage::Gpu(b) => b,
+                Storage::Cpu(_) => unreachable!("devices checked above"),
+            }
+        }
+        let ab = grad_avg.as_deref().map(on_gpu);
+        let bb = buffer.as_deref().map(on_gpu);
+        crate::gpu::optim::rmsprop(pb, on_gpu(g), on_gpu(square_avg), ab, bb, step);
+        return;
+    }
     let grad_avg = grad_avg.map(|t| match t.storage_mut() {
         Storage::Cpu(data) => data.as_mut_slice(),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(_) => unreachable!("devices checked above"),
     });
     let buffer = buffer.map(|t| match t.storage_mut() {
         Storage::Cpu(data) => data.as_mut_slice(),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(_) => unreachable!("devices checked above"),
     });
     match (p.storage_mut(), g.storage(), square_avg.storage_mut()) {
         (Storage::Cpu(p), Storage::Cpu(g), Storage::Cpu(s)) => {
             cpu::rmsprop(p, g, s, grad_avg, buffer, step)
         }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -186,6 +215,12 @@ pub fn adam_update(p: &mut Tensor, g: &Tensor, m: &mut Tensor, v: &mut Tensor, s
         (Storage::Cpu(p), Storage::Cpu(g), Storage::Cpu(m), Storage::Cpu(v)) => {
             cpu::adam(p, g, m, v, step)
         }
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(p), Storage::Gpu(g), Storage::Gpu(m), Storage::Gpu(v)) => {
+            crate::gpu::optim::adam(p, g, m, v, step)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -199,5 +234,7 @@ pub fn adam_update(p: &mut Tensor, g: &Tensor, m: &mut Tensor, v: &mut Tensor, s
 pub fn sum_squares(t: &Tensor) -> f64 {
     match t.storage() {
         Storage::Cpu(x) => x.iter().map(|&v| (v as f64) * (v as f64)).sum(),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => crate::gpu::linalg::sum_squares(x).read()[0] as f64,
     }
 }

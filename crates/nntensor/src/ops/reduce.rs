@@ -1,6 +1,8 @@
 //! Reductions: sum, mean, max (over everything or one axis), argmax, and the gradient of a max.
 
 use crate::cpu::reduce as cpu;
+#[cfg(feature = "gpu")]
+use crate::Reduce;
 use crate::{scalar, Shape, Storage, Tensor};
 
 #[track_caller]
@@ -10,6 +12,13 @@ fn check_axis(op: &str, t: &Tensor, axis: usize) {
         "{op}: axis {axis} is out of range for a tensor of shape {:?}",
         t.shape()
     );
+}
+
+/// A reduction of every element of a GPU tensor, as a 0-d GPU tensor.
+#[cfg(feature = "gpu")]
+fn gpu_all(op: Reduce, t: &Tensor, x: &crate::gpu::GpuBuffer) -> Tensor {
+    let out = crate::gpu::reduce::reduce(Ok(op), &[t.len()], x, &[0]);
+    Tensor::gpu(Shape::from([]), out)
 }
 
 /// `t`'s shape without `axis`.
@@ -28,6 +37,8 @@ fn without_axis(t: &Tensor, axis: usize) -> Shape {
 pub fn sum_all(t: &Tensor) -> Tensor {
     match t.storage() {
         Storage::Cpu(x) => scalar(cpu::sum_all(t.shape_ref(), x)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => gpu_all(Reduce::Sum, t, x),
     }
 }
 
@@ -40,6 +51,8 @@ pub fn sum_all(t: &Tensor) -> Tensor {
 pub fn mean_all(t: &Tensor) -> Tensor {
     match t.storage() {
         Storage::Cpu(x) => scalar(cpu::sum_all(t.shape_ref(), x) / t.len() as f32),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => gpu_all(Reduce::Mean, t, x),
     }
 }
 
@@ -54,6 +67,8 @@ pub fn max_all(t: &Tensor) -> Tensor {
     assert!(!t.is_empty(), "max_all: the tensor is empty");
     match t.storage() {
         Storage::Cpu(x) => scalar(cpu::max_all(x)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => gpu_all(Reduce::Max, t, x),
     }
 }
 
@@ -70,6 +85,11 @@ pub fn sum_axis(t: &Tensor, axis: usize) -> Tensor {
         Storage::Cpu(x) => {
             Tensor::cpu(without_axis(t, axis), cpu::sum_axis(t.shape_ref(), x, axis))
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            without_axis(t, axis),
+            crate::gpu::reduce::reduce(Ok(Reduce::Sum), t.shape(), x, &[axis]),
+        ),
     }
 }
 
@@ -104,6 +124,11 @@ pub fn max_axis(t: &Tensor, axis: usize) -> Tensor {
         Storage::Cpu(x) => {
             Tensor::cpu(without_axis(t, axis), cpu::max_axis(t.shape_ref(), x, axis))
         }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            without_axis(t, axis),
+            crate::gpu::reduce::reduce(Ok(Reduce::Max), t.shape(), x, &[axis]),
+        ),
     }
 }
 
@@ -124,6 +149,16 @@ pub fn argmax_axis(t: &Tensor, axis: usize) -> Vec<usize> {
     );
     match t.storage() {
         Storage::Cpu(x) => cpu::argmax_axis(t.shape_ref(), x, axis),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            let arg = crate::gpu::reduce::reduce(
+                Err(crate::gpu::reduce::Extra::ArgMax),
+                t.shape(),
+                x,
+                &[axis],
+            );
+            arg.read().into_iter().map(|i| i as usize).collect()
+        }
     }
 }
 
@@ -161,5 +196,17 @@ pub fn max_backward(x: &Tensor, g: &Tensor, axis: Option<usize>) -> Tensor {
             x.shape_ref().clone(),
             cpu::max_backward(x.shape_ref(), xs, gs, axis),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(xs), Storage::Gpu(gs)) => {
+            use crate::gpu::reduce::{lanes, reduce, route, Extra};
+            let (lanes, axes) = match axis {
+                None => ((1, x.len(), 1), (0..x.ndim()).collect::<Vec<_>>()),
+                Some(axis) => (lanes(x.shape(), axis), vec![axis]),
+            };
+            let arg = reduce(Err(Extra::ArgMax), x.shape(), xs, &axes);
+            Tensor::gpu(x.shape_ref().clone(), route(gs, &arg, lanes))
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }

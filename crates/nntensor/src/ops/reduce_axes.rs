@@ -137,6 +137,10 @@ pub fn reduce(op: Reduce, t: &Tensor, axes: &[isize], keepdim: bool) -> Tensor {
     let out = reduced_shape(t.shape(), &axes, keepdim);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(out, cpu::reduce(op, t.shape_ref(), x, &axes)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            Tensor::gpu(out, crate::gpu::reduce::reduce(Ok(op), t.shape(), x, &axes))
+        }
     }
 }
 
@@ -175,6 +179,13 @@ pub fn reduce_backward(
             x.shape_ref().clone(),
             cpu::reduce_backward(op, x.shape_ref(), xs, &axes, ys, gs),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(xs), Storage::Gpu(ys), Storage::Gpu(gs)) => Tensor::gpu(
+            x.shape_ref().clone(),
+            crate::gpu::reduce::reduce_backward(op, x.shape(), xs, &axes, ys, gs),
+        ),
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -297,6 +308,11 @@ pub fn cumsum(t: &Tensor, axis: isize) -> Tensor {
             t.shape_ref().clone(),
             cpu::cumsum(t.shape_ref(), x, axis, false),
         ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            t.shape_ref().clone(),
+            crate::gpu::reduce::cumsum(t.shape(), x, axis, false),
+        ),
     }
 }
 
@@ -313,6 +329,11 @@ pub fn cumsum_backward(g: &Tensor, axis: isize) -> Tensor {
         Storage::Cpu(x) => Tensor::cpu(
             g.shape_ref().clone(),
             cpu::cumsum(g.shape_ref(), x, axis, true),
+        ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            g.shape_ref().clone(),
+            crate::gpu::reduce::cumsum(g.shape(), x, axis, true),
         ),
     }
 }

@@ -24,6 +24,11 @@ pub fn softmax(t: &Tensor, axis: usize) -> Tensor {
     check_axis("softmax", t, axis);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::softmax(t.shape_ref(), x, axis)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            t.shape_ref().clone(),
+            crate::gpu::reduce::softmax(t.shape(), x, axis, false),
+        ),
     }
 }
 
@@ -41,6 +46,11 @@ pub fn log_softmax(t: &Tensor, axis: usize) -> Tensor {
         Storage::Cpu(x) => Tensor::cpu(
             t.shape_ref().clone(),
             cpu::log_softmax(t.shape_ref(), x, axis),
+        ),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => Tensor::gpu(
+            t.shape_ref().clone(),
+            crate::gpu::reduce::softmax(t.shape(), x, axis, true),
         ),
     }
 }
@@ -61,6 +71,13 @@ pub fn softmax_backward(g: &Tensor, y: &Tensor, axis: usize) -> Tensor {
             g.shape_ref().clone(),
             cpu::softmax_backward(g.shape_ref(), gs, ys, axis),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(gs), Storage::Gpu(ys)) => Tensor::gpu(
+            g.shape_ref().clone(),
+            crate::gpu::reduce::softmax_backward(g.shape(), gs, ys, axis, false),
+        ),
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 
@@ -80,6 +97,13 @@ pub fn log_softmax_backward(g: &Tensor, y: &Tensor, axis: usize) -> Tensor {
             g.shape_ref().clone(),
             cpu::log_softmax_backward(g.shape_ref(), gs, ys, axis),
         ),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(gs), Storage::Gpu(ys)) => Tensor::gpu(
+            g.shape_ref().clone(),
+            crate::gpu::reduce::softmax_backward(g.shape(), gs, ys, axis, true),
+        ),
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
 }
 

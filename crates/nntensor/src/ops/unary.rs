@@ -115,6 +115,10 @@ pub fn unary(op: UnaryOp, t: &Tensor) -> Tensor {
     check_op(op);
     match t.storage() {
         Storage::Cpu(x) => Tensor::cpu(t.shape_ref().clone(), cpu::unary(op, x)),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => {
+            Tensor::gpu(t.shape_ref().clone(), crate::gpu::elementwise::unary(op, x))
+        }
     }
 }
 
@@ -130,6 +134,8 @@ pub fn unary_into(op: UnaryOp, mut t: Tensor) -> Tensor {
     check_op(op);
     match t.storage_mut() {
         Storage::Cpu(x) => cpu::unary_inplace(op, x),
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(x) => *x = crate::gpu::elementwise::unary(op, x),
     }
     t
 }
@@ -155,8 +161,15 @@ pub fn unary_backward(op: UnaryOp, mut g: Tensor, x: &Tensor, y: &Tensor) -> Ten
         y.shape()
     );
     crate::device::same_device("unary backward", g.device(), x.device());
+    crate::device::same_device("unary backward", g.device(), y.device());
     match (g.storage_mut(), x.storage(), y.storage()) {
         (Storage::Cpu(g), Storage::Cpu(x), Storage::Cpu(y)) => cpu::unary_backward(op, g, x, y),
+        #[cfg(feature = "gpu")]
+        (Storage::Gpu(g), Storage::Gpu(x), Storage::Gpu(y)) => {
+            *g = crate::gpu::elementwise::unary_backward(op, g, x, y)
+        }
+        #[cfg(feature = "gpu")]
+        _ => unreachable!("devices checked above"),
     }
     g
 }
