@@ -8,7 +8,9 @@
 //!
 //! Run: `cargo run --release --example mnist_mlp -- [--data DIR] [--epochs N] [--batch-size N]
 //! [--hidden 32 | 512,512] [--optimizer rmsprop|adam|sgd] [--lr X] [--seed N] [--save PATH]
-//! [--plot PATH] [--mirror URL] [--quiet]`. The data directory is `--data`, else `$MNIST_DIR`,
+//! [--plot PATH] [--mirror URL] [--device cpu|gpu|gpu:N] [--quiet]`. `--device gpu` needs a
+//! build with the `gpu` feature (`cargo run --release --features gpu --example mnist_mlp --
+//! --device gpu`) and a Vulkan, Metal or DirectX 12 driver: docs/gpu.md. The data directory is `--data`, else `$MNIST_DIR`,
 //! else the platform's cache directory; built with `--features download`, missing files are
 //! fetched there from the mirror (default: the one torchvision uses) and checked by SHA-256.
 //! The last line is JSON.
@@ -28,6 +30,7 @@ struct Args {
     save: Option<String>,
     plot: Option<String>,
     mirror: Option<String>,
+    device: String,
     quiet: bool,
 }
 
@@ -43,6 +46,7 @@ fn parse_args() -> Result<Args, String> {
         save: None,
         plot: None,
         mirror: None,
+        device: "cpu".into(),
         quiet: false,
     };
     let mut it = std::env::args().skip(1);
@@ -77,6 +81,7 @@ fn parse_args() -> Result<Args, String> {
             "--save" => args.save = Some(value),
             "--plot" => args.plot = Some(value),
             "--mirror" => args.mirror = Some(value),
+            "--device" => args.device = value,
             other => return Err(format!("unknown option {other}: see examples/mnist_mlp.rs")),
         }
     }
@@ -140,6 +145,11 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
+    let device = Device::from_name(&args.device)?;
+    #[cfg(feature = "gpu")]
+    if let Some(info) = device.gpu_info() {
+        println!("training on {info}");
+    }
     let loading = Instant::now();
     let (data, dir) = load(
         args.data.as_deref(),
@@ -180,6 +190,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             Verbosity::ProgressBar
         },
+        device: Some(device),
         ..Default::default()
     };
     let history = model.fit(&data.train, options)?;
@@ -208,13 +219,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let hidden: Vec<String> = args.hidden.iter().map(|h| h.to_string()).collect();
     println!(
-        "{{\"example\":\"mnist_mlp\",\"test_accuracy\":{accuracy},\"test_loss\":{},\"epochs\":{},\"seconds_per_epoch\":{seconds_per_epoch},\"seed\":{},\"hidden\":[{}],\"optimizer\":\"{}\",\"batch_size\":{}}}",
+        "{{\"example\":\"mnist_mlp\",\"test_accuracy\":{accuracy},\"test_loss\":{},\"epochs\":{},\"seconds_per_epoch\":{seconds_per_epoch},\"seed\":{},\"hidden\":[{}],\"optimizer\":\"{}\",\"batch_size\":{},\"device\":\"{}\"}}",
         test.loss,
         history.epochs.len(),
         args.seed,
         hidden.join(","),
         args.optimizer,
-        args.batch_size
+        args.batch_size,
+        device
     );
     Ok(())
 }

@@ -30,7 +30,7 @@ impl<'t> Var<'t> {
                 "backward: the loss must be a single value, got shape {:?}; reduce it with .sum() or .mean() first",
                 value.shape()
             );
-            Tensor::ones(value.shape())
+            Tensor::full_on(value.shape(), 1.0, &value.device())
         };
         self.backward_with(seed)
     }
@@ -225,7 +225,7 @@ fn backward_node(
         ),
         Op::Flip(a, axes) => accumulate(slots, *a, nt::flip(&g, axes)),
         Op::Gather { input, axis, index } => {
-            let zeros = Tensor::zeros(val(*input).shape());
+            let zeros = val(*input).zeros_like();
             accumulate(slots, *input, nt::scatter_add(&zeros, *axis, index, &g))
         }
         Op::ScatterAdd {

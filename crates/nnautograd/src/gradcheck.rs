@@ -92,7 +92,9 @@ where
     let out = f(&tape, &vars);
     let out_shape = out.shape();
     let mut rng = Rng::seed_from(0x6772_6164); // "grad"
-    let weights = Tensor::from_fn(out_shape, || rng.uniform(0.5, 1.5));
+                                               // The weights and perturbed inputs live where the inputs do, so the check runs on any device.
+    let device = inputs.first().map_or(nntensor::Device::Cpu, Tensor::device);
+    let weights = Tensor::from_fn(out_shape, || rng.uniform(0.5, 1.5)).into_device(&device);
     let grads = (out * tape.constant(weights.clone())).sum().backward();
     let analytic: Vec<Vec<f32>> = vars
         .iter()
@@ -128,7 +130,8 @@ where
         let shape = inputs[input].shape().to_vec();
         let mut at = |values: &[f32]| -> f64 {
             work[input] = Tensor::from_vec(shape.as_slice(), values.to_vec())
-                .expect("same length as the input");
+                .expect("same length as the input")
+                .into_device(&device);
             weighted(&work)
         };
         let mut perturbed = values.clone();

@@ -25,7 +25,7 @@ pub mod prelude {
     pub use nnlayers::{Context, Linear, Module, Reduction, Sequential};
     pub use nnoptim::Schedule;
     pub use nnoptim::{Adam, Optimizer, RmsProp, Sgd};
-    pub use nntensor::{Init, Rng, Tensor};
+    pub use nntensor::{Device, Init, Rng, Tensor};
     pub use nntrain::{
         EarlyStopping, FitOptions, History, Loss, Metric, Model, ModelCheckpoint, Verbosity,
     };

@@ -72,6 +72,9 @@ impl Module for Dropout {
                 }
             },
         );
+        // Drawn on the CPU from the context's generator on every device, so a seed gives the same
+        // masks on the GPU as on the CPU.
+        let mask = mask.into_device(&x.value().device());
         x * x.tape().constant(mask)
     }
     fn output_shape(&self, input: &[usize]) -> Result<Vec<usize>, ShapeError> {

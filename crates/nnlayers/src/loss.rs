@@ -178,6 +178,7 @@ pub fn sparse_categorical_cross_entropy<'t>(
     let one_hot = nnautograd::nntensor::one_hot(labels, classes).expect("labels checked above");
     // Rows rescaled to sum to 1 first, as in categorical_cross_entropy and Keras.
     let row_sums = probs.sum_axis(1).reshape(&[n, 1]);
+    let one_hot = one_hot.into_device(&probs.value().device());
     let picked = (probs / row_sums * probs.tape().constant(one_hot)).sum_axis(1);
     let terms = -picked
         .clamp(PROBABILITY_EPSILON, 1.0 - PROBABILITY_EPSILON)
@@ -205,6 +206,7 @@ pub fn sparse_softmax_cross_entropy<'t>(
     if reduction == Reduction::None {
         let classes = logits.shape()[1];
         let one_hot = nnautograd::nntensor::one_hot(labels, classes).expect("labels checked above");
+        let one_hot = one_hot.into_device(&logits.value().device());
         return -(logits.log_softmax(1) * logits.tape().constant(one_hot)).sum_axis(1);
     }
     let mean = logits.sparse_softmax_cross_entropy(labels);

@@ -1,7 +1,7 @@
 //! `Sequential`: layers applied one after another, with Keras-style naming and `summary()`.
 
 use crate::{shape_text, Activation, Context, Dropout, Flatten, Linear, Module, ShapeError};
-use nnautograd::nntensor::{Init, Rng};
+use nnautograd::nntensor::{Device, Init, Rng};
 use nnautograd::{Param, Var};
 
 /// A stack of layers applied in order. Layers get unique readable names as they are added
@@ -139,6 +139,33 @@ impl Sequential {
     /// The layers, mutably.
     pub fn layers_mut(&mut self) -> &mut [Box<dyn Module>] {
         &mut self.layers
+    }
+
+    /// Moves every parameter to `device` (PyTorch's `model.to(device)`); the network then runs
+    /// there, on inputs on the same device.
+    ///
+    /// ```
+    /// use nnlayers::{Linear, Sequential};
+    /// use nnautograd::nntensor::{Device, Rng};
+    /// let mut net = Sequential::new(0).add(Linear::new(2, 3, &mut Rng::seed_from(0)));
+    /// net.to(&Device::Cpu);
+    /// assert_eq!(net.device(), Device::Cpu);
+    /// ```
+    pub fn to(&mut self, device: &Device) -> &mut Self {
+        for p in self.parameters_mut() {
+            if p.value().device() != *device {
+                let moved = p.value().to(device);
+                p.set(moved);
+            }
+        }
+        self
+    }
+
+    /// Where the parameters live (the CPU for a network without any).
+    pub fn device(&self) -> Device {
+        self.parameters()
+            .first()
+            .map_or(Device::Cpu, |p| p.value().device())
     }
 
     /// Every trainable parameter, layer by layer.

@@ -95,7 +95,8 @@ pub fn nll_loss<'t>(
     let (weights, mask) = class_terms("nll_loss", &log_probs.shape(), labels, options);
     let tape = log_probs.tape();
     let w = Tensor::from_vec([labels.len(), 1], weights.clone()).expect("one per sample");
-    let picked = (log_probs * tape.constant(&mask * &w)).sum_axis(1);
+    let device = log_probs.value().device();
+    let picked = (log_probs * tape.constant((&mask * &w).into_device(&device))).sum_axis(1);
     reduce_weighted(-picked, reduction, weights.iter().sum())
 }
 
@@ -129,7 +130,8 @@ pub fn cross_entropy<'t>(
     let tape = logits.tape();
     let log_p = logits.log_softmax(1);
     let w = Tensor::from_vec([labels.len(), 1], weights.clone()).expect("one per sample");
-    let nll = -(log_p * tape.constant(&mask * &w)).sum_axis(1);
+    let device = logits.value().device();
+    let nll = -(log_p * tape.constant((&mask * &w).into_device(&device))).sum_axis(1);
     let terms = if eps > 0.0 {
         let classes = shape[1];
         let class_weight = options
@@ -148,7 +150,11 @@ pub fn cross_entropy<'t>(
             })
             .collect();
         let kept = Tensor::from_vec([labels.len(), 1], kept).expect("one per sample");
-        let smooth_weight = &class_weight.into_reshaped([1, classes]) * &kept;
+        let smooth_weight = (&class_weight
+            .to(&nt::Device::Cpu)
+            .into_reshaped([1, classes])
+            * &kept)
+            .into_device(&device);
         let smooth = -(log_p * tape.constant(smooth_weight)).sum_axis(1) / classes as f32;
         nll * (1.0 - eps) + smooth * eps
     } else {

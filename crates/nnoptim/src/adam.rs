@@ -138,9 +138,8 @@ impl Optimizer for Adam {
             let bc1 = 1.0 - (b1 as f64).powi(t);
             let bc2_sqrt = ((1.0 - (b2 as f64).powi(t)).sqrt()) as f32;
             let step_size = (lr as f64 / bc1) as f32;
-            let shape = param.shape().to_vec();
-            let mut m = self.m.take(i, &shape);
-            let v = self.v.get(i, &shape);
+            let mut m = self.m.take(i, param.value());
+            let v = self.v.get(i, param.value());
             // The variants as constants, so the loop has no branches and vectorises: multiplying
             // by 1 and adding 0 leave a value unchanged.
             let (decay_factor, coupled_wd) = if decoupled { (decay, 0.0) } else { (1.0, wd) };

@@ -36,13 +36,18 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// The buffer of parameter `i`, zero-filled with `shape` on first use.
+    /// The buffer of parameter `i` (`param`), zero-filled on first use, on the parameter's
+    /// device (moved there once if the parameter moved, or the state was loaded from a file).
     #[track_caller]
-    pub(crate) fn get(&mut self, i: usize, shape: &[usize]) -> &mut Tensor {
+    pub(crate) fn get(&mut self, i: usize, param: &Tensor) -> &mut Tensor {
+        let (shape, device) = (param.shape(), param.device());
         if self.buffers.len() <= i {
             self.buffers.resize_with(i + 1, || None);
         }
-        let buffer = self.buffers[i].get_or_insert_with(|| Tensor::zeros(shape.to_vec()));
+        let buffer = self.buffers[i].get_or_insert_with(|| Tensor::zeros_on(shape, &device));
+        if buffer.device() != device {
+            *buffer = buffer.to(&device);
+        }
         assert!(
             buffer.shape() == shape,
             "optimizer: parameter {i} has shape {shape:?} but its state has {:?}; pass the same parameters in the same order every step",
@@ -51,10 +56,10 @@ impl Slots {
         buffer
     }
 
-    /// Takes parameter `i`'s buffer out (zero-filled with `shape` on first use), to be [`Slots::put`] back.
+    /// Takes parameter `i`'s buffer out (as [`Slots::get`] makes it), to be [`Slots::put`] back.
     #[track_caller]
-    pub(crate) fn take(&mut self, i: usize, shape: &[usize]) -> Tensor {
-        self.get(i, shape);
+    pub(crate) fn take(&mut self, i: usize, param: &Tensor) -> Tensor {
+        self.get(i, param);
         self.buffers[i].take().expect("created by get")
     }
 

@@ -130,7 +130,6 @@ impl Optimizer for RmsProp {
             let Some(grad) = grads.get(param) else {
                 continue;
             };
-            let shape = param.shape().to_vec();
             let step = RmsPropStep {
                 lr,
                 rho,
@@ -139,9 +138,9 @@ impl Optimizer for RmsProp {
                 momentum: mu,
                 keras_rule: rule == RmsPropRule::Keras,
             };
-            let mut sq = self.square_avg.take(i, &shape);
-            let mut avg = self.centered.then(|| self.grad_avg.take(i, &shape));
-            let mut buf = (mu != 0.0).then(|| self.momentum_buffer.take(i, &shape));
+            let mut sq = self.square_avg.take(i, param.value());
+            let mut avg = self.centered.then(|| self.grad_avg.take(i, param.value()));
+            let mut buf = (mu != 0.0).then(|| self.momentum_buffer.take(i, param.value()));
             nt::rmsprop_update(
                 param.value_mut(),
                 grad,

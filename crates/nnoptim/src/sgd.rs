@@ -110,7 +110,7 @@ impl Optimizer for Sgd {
                 continue;
             }
             let first = !self.buffers.has(i);
-            let buf = self.buffers.get(i, param.shape());
+            let buf = self.buffers.get(i, param.value());
             // The variants as constants, so the loop has no branches and vectorises. The buffer
             // starts at zero, so the first step's `0·b + 1·g` is exactly PyTorch's `b = g`.
             let (keep, take) = if first {

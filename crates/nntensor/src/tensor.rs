@@ -316,6 +316,21 @@ impl Tensor {
         }
     }
 
+    /// This tensor as it is on `device`: borrowed when it is already there, copied otherwise.
+    ///
+    /// ```
+    /// use nntensor::{Device, Tensor};
+    /// let t = Tensor::ones([2]);
+    /// assert!(matches!(t.on(&Device::Cpu), std::borrow::Cow::Borrowed(_)));
+    /// ```
+    pub fn on(&self, device: &Device) -> Cow<'_, Tensor> {
+        if self.device() == *device {
+            Cow::Borrowed(self)
+        } else {
+            Cow::Owned(self.to(device))
+        }
+    }
+
     /// This tensor moved to `device` (no copy when it is already there).
     pub fn into_device(self, device: &Device) -> Tensor {
         if self.device() == *device {

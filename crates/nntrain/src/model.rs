@@ -7,7 +7,7 @@ use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::step::{self, StepResult, StepSpec, SHARDS};
 use crate::{check, FitOptions, History, Loss, Metric, TrainError, Verbosity};
-use nnautograd::nntensor::{self as nt, Rng, Tensor};
+use nnautograd::nntensor::{self as nt, Device, Rng, Tensor};
 use nnautograd::Tape;
 use nndata::Dataset;
 use nnlayers::{ActivationFn, Context, Sequential};
@@ -120,6 +120,27 @@ impl Model {
             loss,
             metrics: metrics.to_vec(),
         });
+    }
+
+    /// Moves the model's parameters (and, at its next step, the optimizer's state) to `device`,
+    /// as PyTorch's `model.to(device)`.
+    ///
+    /// ```
+    /// use nntrain::Model;
+    /// use nnlayers::{Linear, Sequential};
+    /// use nnautograd::nntensor::{Device, Rng};
+    /// let mut model = Model::new(Sequential::new(0).add(Linear::new(2, 1, &mut Rng::seed_from(0))));
+    /// model.to(&Device::Cpu);
+    /// assert_eq!(model.device(), Device::Cpu);
+    /// ```
+    pub fn to(&mut self, device: &Device) -> &mut Self {
+        self.network.to(device);
+        self
+    }
+
+    /// Where the model's parameters live.
+    pub fn device(&self) -> Device {
+        self.network.device()
     }
 
     /// The network.
@@ -295,6 +316,10 @@ impl Model {
             }
         }
 
+        if let Some(device) = &options.device {
+            self.network.to(device);
+        }
+        let device = self.network.device();
         let plan = Plan::new(&self.network, loss);
         let steps = train.len().div_ceil(options.batch_size);
         let mut progress = Progress::new(options.verbosity, steps);
@@ -323,6 +348,7 @@ impl Model {
                     plan,
                     loss,
                     metrics: &metrics,
+                    device,
                 };
                 let StepResult {
                     loss: value,
@@ -457,10 +483,13 @@ impl Model {
         let mut running_loss = Running::default();
         let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
         tape.no_grad(|| {
+            let device = self.network.device();
             for batch in data.batches(batch_size, None, false) {
                 let labels = check::labels(&batch.y);
-                let raw = plan.forward(&self.network, tape.constant(batch.x), &mut ctx);
-                let loss = plan.loss.compute(raw, &batch.y, &labels).item();
+                let x = batch.x.into_device(&device);
+                let raw = plan.forward(&self.network, tape.constant(x), &mut ctx);
+                let targets = batch.y.on(&device);
+                let loss = plan.loss.compute(raw, &targets, &labels).item();
                 running_loss.add((loss as f64 * labels.len() as f64, labels.len()));
                 let outputs = plan.outputs(&raw.value());
                 for (m, r) in metrics.iter().zip(&mut running) {
@@ -480,7 +509,8 @@ impl Model {
     }
 
     /// The model's outputs for inputs `x` (probabilities where it ends in softmax or sigmoid),
-    /// computed in batches without gradients or dropout.
+    /// computed in batches without gradients or dropout, on the model's device; the result is in
+    /// host memory (as Keras returns arrays).
     pub fn predict(&self, x: &Tensor) -> Result<Tensor, TrainError> {
         let output = check::inputs(&self.network, "inputs to predict", x)?;
         if x.shape()[0] == 0 {
@@ -490,14 +520,17 @@ impl Model {
         let tape = Tape::new();
         let mut ctx = Context::eval();
         let n = x.shape()[0];
+        let device = self.network.device();
         let mut parts = Vec::with_capacity(n.div_ceil(INFERENCE_BATCH));
         tape.no_grad(|| {
             for start in (0..n).step_by(INFERENCE_BATCH) {
                 let rows = nt::slice_rows(x, start, (start + INFERENCE_BATCH).min(n));
+                let rows = rows.into_device(&device);
                 parts.push(
                     self.network
                         .forward(tape.constant(rows), &mut ctx)
-                        .to_tensor(),
+                        .to_tensor()
+                        .into_device(&Device::Cpu),
                 );
                 tape.reset();
             }

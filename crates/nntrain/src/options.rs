@@ -1,6 +1,7 @@
 //! `FitOptions`: everything `fit` can be told, with Keras's defaults.
 
 use crate::Callback;
+use nnautograd::nntensor::Device;
 use nndata::Dataset;
 
 /// How much `fit` prints.
@@ -37,6 +38,10 @@ pub struct FitOptions<'a> {
     pub callbacks: Vec<Box<dyn Callback + 'a>>,
     /// Stop with an error naming the epoch and step when the loss becomes NaN or infinite (default: true).
     pub stop_on_non_finite_loss: bool,
+    /// Where to train: `None` (the default) trains where the model's parameters are; `Some(d)`
+    /// moves the model to `d` first (it stays there: `evaluate`, `predict` and `save` work from
+    /// any device). Batches are gathered on the host and copied to the device each step.
+    pub device: Option<Device>,
 }
 
 impl Default for FitOptions<'_> {
@@ -51,6 +56,7 @@ impl Default for FitOptions<'_> {
             verbosity: Verbosity::default(),
             callbacks: Vec::new(),
             stop_on_non_finite_loss: true,
+            device: None,
         }
     }
 }
@@ -66,6 +72,7 @@ impl std::fmt::Debug for FitOptions<'_> {
             .field("validation_split", &self.validation_split)
             .field("verbosity", &self.verbosity)
             .field("callbacks", &self.callbacks.len())
+            .field("device", &self.device)
             .finish()
     }
 }

@@ -12,6 +12,7 @@ use crate::metric::Metric;
 use crate::plan::Plan;
 use crate::{check, Loss};
 use nnautograd::nntensor::cpu::single_threaded;
+use nnautograd::nntensor::Device;
 use nnautograd::{Grads, Tape};
 use nndata::Dataset;
 use nnlayers::{Context, Sequential};
@@ -41,6 +42,8 @@ pub(crate) struct StepSpec<'a> {
     pub(crate) plan: Plan,
     pub(crate) loss: Loss,
     pub(crate) metrics: &'a [Metric],
+    /// Where the network's parameters are; each shard's batch is copied there.
+    pub(crate) device: Device,
 }
 
 /// The shards of a batch of `rows`: [`SHARDS`] consecutive parts of `⌈rows / SHARDS⌉` rows (the
@@ -68,6 +71,17 @@ pub(crate) fn forward_backward(
         tapes.len() >= parts.len() && contexts.len() >= parts.len(),
         "one tape and one context per shard"
     );
+    if spec.device != Device::Cpu {
+        // A GPU runs the whole batch at once; the CPU's shards exist to keep two cores busy.
+        return vec![shard(
+            spec,
+            data,
+            rows,
+            1.0,
+            &mut tapes[0],
+            &mut contexts[0],
+        )];
+    }
     if let [only] = parts[..] {
         // One shard: its products may use every thread.
         return vec![shard(
@@ -153,8 +167,10 @@ fn shard(
 ) -> StepResult {
     let (x, y) = data.subset(rows).into_parts();
     let labels = check::labels(&y);
+    let x = x.into_device(&spec.device);
     let raw = spec.plan.forward(spec.network, tape.constant(x), context);
-    let mut loss = spec.plan.loss.compute(raw, &y, &labels);
+    let targets = y.on(&spec.device);
+    let mut loss = spec.plan.loss.compute(raw, &targets, &labels);
     if weight != 1.0 {
         loss = loss * weight;
     }
