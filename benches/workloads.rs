@@ -3,7 +3,8 @@
 //! bench, so the peers' script can call it like any other peer.
 //!
 //! ```sh
-//! cargo bench --bench workloads -- --workload W1 [--data DIR] [--seed N]
+//! cargo bench --bench workloads -- --workload W1 [--data DIR] [--seed N] [--device cpu|gpu]
+//! cargo bench --features gpu --bench workloads -- --workload W2 --device gpu
 //! ../shared/peers/run_all.sh --force nnfacade jax W1     # beside the peers, same sitting
 //! ```
 //!
@@ -22,6 +23,7 @@ struct Args {
     workload: String,
     data: String,
     seed: u64,
+    device: Device,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -29,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
         workload: String::new(),
         data: "../shared/data/mnist".into(),
         seed: 42,
+        device: Device::Cpu,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -36,6 +39,9 @@ fn parse_args() -> Result<Args, String> {
             "--bench" => {} // cargo bench passes this to every bench target
             "--workload" => args.workload = it.next().ok_or("--workload needs W1..W5")?,
             "--data" => args.data = it.next().ok_or("--data needs a directory")?,
+            "--device" => {
+                args.device = Device::from_name(&it.next().ok_or("--device needs cpu or gpu")?)?
+            }
             "--seed" => {
                 args.seed = it
                     .next()
@@ -44,7 +50,7 @@ fn parse_args() -> Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: --workload W1..W5 [--data DIR] [--seed N]"
+                    "unknown argument {other}; usage: --workload W1..W5 [--data DIR] [--seed N] [--device D]"
                 ))
             }
         }
@@ -100,6 +106,7 @@ fn mnist_mlp(
         batch_size: 128,
         seed: args.seed,
         verbosity: Verbosity::Silent,
+        device: Some(args.device),
         ..Default::default()
     };
     let history = model.fit(&data.train, options)?;
@@ -148,6 +155,62 @@ fn matmul_gflops() -> String {
         ));
     }
     format!("\"gflops\":{{{}}}", out.join(","))
+}
+
+/// The device as the JSON line names it: `cpu`, or the GPU adapter's name and API.
+fn device_name(device: Device) -> String {
+    #[cfg(feature = "gpu")]
+    if let Some(info) = device.gpu_info() {
+        return format!("{} ({})", info.name, info.backend).replace('"', "'");
+    }
+    device.to_string()
+}
+
+/// W3 on a GPU: GFLOP/s of `nntensor::matmul` on device tensors, timed over a burst of products
+/// between two waits for the GPU (one product is too short to time alone), median of bursts; and
+/// 4096³ as well unless the adapter is a software one (a CPU runs it for minutes).
+#[cfg(feature = "gpu")]
+fn gpu_matmul_gflops(device: Device) -> Result<String, Box<dyn std::error::Error>> {
+    let Device::Gpu(index) = device else {
+        unreachable!("called for a GPU")
+    };
+    let software = device.gpu_info().is_some_and(|i| i.device_type == "Cpu");
+    let mut shapes = vec![(128, 784, 512), (512, 512, 512), (1024, 1024, 1024)];
+    if !software {
+        shapes.push((4096, 4096, 4096));
+    }
+    let mut rng = Rng::seed_from(0);
+    let mut out = Vec::new();
+    for (m, k, n) in shapes {
+        let a = Tensor::from_fn([m, k], || rng.next_f32()).to(&device);
+        let b = Tensor::from_fn([k, n], || rng.next_f32()).to(&device);
+        let flop = 2.0 * (m * k * n) as f64;
+        let run = |burst: usize| {
+            for _ in 0..burst {
+                std::hint::black_box(nnfacade::tensor::matmul(&a, &b));
+            }
+            nnfacade::tensor::gpu::synchronize(index);
+        };
+        // Warm-up (compiles the kernel), then bursts of about 50 ms of work each.
+        run(1);
+        let t0 = Instant::now();
+        run(1);
+        let burst = ((0.05 / t0.elapsed().as_secs_f64()) as usize).clamp(1, 200);
+        let (mut times, started) = (Vec::new(), Instant::now());
+        while times.len() < 50 && (times.len() < 3 || started.elapsed().as_secs_f64() < 1.0) {
+            let t0 = Instant::now();
+            run(burst);
+            times.push(t0.elapsed().as_secs_f64() / burst as f64);
+        }
+        out.push(format!("\"{m}x{k}x{n}\":{:.1}", flop / median(times) / 1e9));
+    }
+    Ok(format!("\"gflops\":{{{}}}", out.join(",")))
+}
+
+/// W3 on a GPU needs a build with the `gpu` feature.
+#[cfg(not(feature = "gpu"))]
+fn gpu_matmul_gflops(_device: Device) -> Result<String, Box<dyn std::error::Error>> {
+    unreachable!("Device::from_name refuses gpu without the feature")
 }
 
 /// W4: XOR, 2-2-1 with sigmoids, BCE, plain SGD lr 1.0, full batch of 1000 rows, 5000 steps.
@@ -241,6 +304,7 @@ fn main() -> std::process::ExitCode {
             2,
             Box::new(Adam::new(1e-3).with_eps(1e-7)),
         ),
+        "W3" if args.device != Device::Cpu => gpu_matmul_gflops(args.device),
         "W3" => Ok(matmul_gflops()),
         "W4" => Ok(xor_steps()),
         "W5" => Ok(line_steps()),
@@ -249,9 +313,10 @@ fn main() -> std::process::ExitCode {
     match fields {
         Ok(fields) => {
             println!(
-                "{{\"peer\":\"nnfacade\",\"workload\":\"{}\",\"version\":\"nnfacade {}\",{fields},\"peak_rss_mb\":{:.1}}}",
+                "{{\"peer\":\"nnfacade\",\"workload\":\"{}\",\"version\":\"nnfacade {}\",\"device\":\"{}\",{fields},\"peak_rss_mb\":{:.1}}}",
                 args.workload,
                 env!("CARGO_PKG_VERSION"),
+                device_name(args.device),
                 peak_rss_mb()
             );
             std::process::ExitCode::SUCCESS
