@@ -36,19 +36,27 @@ fn products(c: &mut Criterion) {
     let software = d.gpu_info().is_some_and(|i| i.device_type == "Cpu");
     let mut group = c.benchmark_group("gpu_matmul");
     group.sample_size(10);
-    let mut shapes = vec![(128, 784, 32), (128, 784, 512), (512, 512, 512), (1024, 1024, 1024)];
+    let mut shapes = vec![
+        (128, 784, 32),
+        (128, 784, 512),
+        (512, 512, 512),
+        (1024, 1024, 1024),
+    ];
     if !software {
         shapes.push((4096, 4096, 4096));
     }
     for (m, k, n) in shapes {
         let (a, b) = (random(&[m, k], 1, &d), random(&[k, n], 2, &d));
         group.throughput(Throughput::Elements((m * k * n) as u64));
-        group.bench_function(BenchmarkId::from_parameter(format!("{m}x{k}x{n}")), |bench| {
-            bench.iter(|| {
-                black_box(nt::matmul(&a, &b));
-                gpu::synchronize(index);
-            })
-        });
+        group.bench_function(
+            BenchmarkId::from_parameter(format!("{m}x{k}x{n}")),
+            |bench| {
+                bench.iter(|| {
+                    black_box(nt::matmul(&a, &b));
+                    gpu::synchronize(index);
+                })
+            },
+        );
     }
     group.finish();
 }
@@ -59,7 +67,10 @@ fn steps(c: &mut Criterion) {
     let Some((d, index)) = device() else { return };
     let mut group = c.benchmark_group("gpu_step");
     group.sample_size(10);
-    for (name, hidden) in [("w1_784_32_10", vec![32]), ("w2_784_512_512_10", vec![512, 512])] {
+    for (name, hidden) in [
+        ("w1_784_32_10", vec![32]),
+        ("w2_784_512_512_10", vec![512, 512]),
+    ] {
         let mut network = Sequential::new(0);
         let mut width = 784;
         for &h in &hidden {
