@@ -320,6 +320,7 @@ impl Model {
             self.network.to(device);
         }
         let device = self.network.device();
+        let device_train = on_device(train, device)?;
         let plan = Plan::new(&self.network, loss);
         let steps = train.len().div_ceil(options.batch_size);
         let mut progress = Progress::new(options.verbosity, steps);
@@ -349,6 +350,7 @@ impl Model {
                     loss,
                     metrics: &metrics,
                     device,
+                    device_data: device_train.as_ref(),
                 };
                 let StepResult {
                     loss: value,
@@ -611,6 +613,27 @@ impl Model {
 }
 
 /// Refuses metrics that cannot be computed from the targets this loss reads.
+/// The training set copied to `device` once, when that is a GPU and the inputs fit in one of its
+/// kernels' bindings (at most 1 GiB, to leave room for the model); `None` otherwise, and each
+/// step then copies its rows from the host.
+fn on_device(train: &Dataset, device: Device) -> Result<Option<Dataset>, TrainError> {
+    let fits = |bytes: usize| {
+        #[cfg(feature = "gpu")]
+        if let Device::Gpu(index) = device {
+            let limit = nt::gpu::max_tensor_bytes(index).min(1 << 30);
+            return bytes as u64 <= limit;
+        }
+        let _ = bytes;
+        false
+    };
+    if device == Device::Cpu || !fits(train.inputs().len() * 4) {
+        return Ok(None);
+    }
+    let x = train.inputs().to(&device);
+    let y = train.targets().to(&device);
+    Ok(Some(Dataset::new(x, y)?))
+}
+
 fn check_metrics(loss: Loss, metrics: &[Metric]) -> Result<(), TrainError> {
     use crate::loss::TargetKind::{ClassIndices, OneHot, SameAsOutput};
     for &m in metrics {

@@ -12,11 +12,12 @@ use crate::metric::Metric;
 use crate::plan::Plan;
 use crate::{check, Loss};
 use nnautograd::nntensor::cpu::single_threaded;
-use nnautograd::nntensor::Device;
+use nnautograd::nntensor::{self as nt, Device};
 use nnautograd::{Grads, Tape};
 use nndata::Dataset;
 use nnlayers::{Context, Sequential};
 use nnoptim::Optimizer;
+use std::borrow::Cow;
 
 /// Most shards a batch is split into: one per core of the 2-core machines we target. More
 /// shards would only add per-shard overhead there; with more cores, the large matrix products
@@ -44,6 +45,9 @@ pub(crate) struct StepSpec<'a> {
     pub(crate) metrics: &'a [Metric],
     /// Where the network's parameters are; each shard's batch is copied there.
     pub(crate) device: Device,
+    /// The training set already on `device` (a GPU), when it fits: each step gathers its rows
+    /// there instead of copying them from the host.
+    pub(crate) device_data: Option<&'a Dataset>,
 }
 
 /// The shards of a batch of `rows`: [`SHARDS`] consecutive parts of `⌈rows / SHARDS⌉` rows (the
@@ -165,11 +169,23 @@ fn shard(
     tape: &mut Tape,
     context: &mut Context,
 ) -> StepResult {
-    let (x, y) = data.subset(rows).into_parts();
+    let (x, y, targets_on_device) = match spec.device_data {
+        Some(on_device) => {
+            // Rows gathered on the device; the targets' host copy feeds labels and metrics.
+            let (x, targets) = on_device.subset(rows).into_parts();
+            (x, nt::gather_rows(data.targets(), rows), Some(targets))
+        }
+        None => {
+            let (x, y) = data.subset(rows).into_parts();
+            (x.into_device(&spec.device), y, None)
+        }
+    };
     let labels = check::labels(&y);
-    let x = x.into_device(&spec.device);
+    let targets = match targets_on_device {
+        Some(t) => Cow::Owned(t),
+        None => y.on(&spec.device),
+    };
     let raw = spec.plan.forward(spec.network, tape.constant(x), context);
-    let targets = y.on(&spec.device);
     let mut loss = spec.plan.loss.compute(raw, &targets, &labels);
     if weight != 1.0 {
         loss = loss * weight;

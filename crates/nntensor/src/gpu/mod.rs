@@ -97,6 +97,14 @@ pub fn memory(index: u32) -> GpuMemory {
         .unwrap_or_default()
 }
 
+/// The largest tensor, in bytes, that one kernel of GPU `index` can read (the adapter's storage
+/// binding limit); 0 if it cannot be opened.
+pub fn max_tensor_bytes(index: u32) -> u64 {
+    context::open(index)
+        .map(|ctx| ctx.device.limits().max_storage_buffer_binding_size)
+        .unwrap_or(0)
+}
+
 /// Frees the pooled (unused) buffers of GPU `index`.
 pub fn release_pooled(index: u32) {
     if let Ok(ctx) = context::open(index) {
