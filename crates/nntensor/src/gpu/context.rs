@@ -24,8 +24,14 @@ pub(crate) struct GpuContext {
     pub(crate) device: wgpu::Device,
     pub(crate) queue: wgpu::Queue,
     pub(crate) pool: BufferPool,
-    pipelines: Mutex<HashMap<&'static str, Arc<wgpu::ComputePipeline>>>,
+    pipelines: Mutex<HashMap<&'static str, Arc<Kernel>>>,
     pending: Mutex<Pending>,
+}
+
+/// A compiled kernel and the layout of its bindings (asked for once, not per dispatch).
+struct Kernel {
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
 }
 
 /// The encoder being filled, and how many dispatches it holds.
@@ -155,7 +161,7 @@ pub(crate) type Binding<'a> = &'a wgpu::Buffer;
 
 impl GpuContext {
     /// The compiled kernel `name` (a WGSL source of [`super::kernels`]), compiled on first use.
-    fn pipeline(&self, name: &'static str) -> Arc<wgpu::ComputePipeline> {
+    fn pipeline(&self, name: &'static str) -> Arc<Kernel> {
         let mut pipelines = self.pipelines.lock().expect("GPU pipelines");
         if let Some(p) = pipelines.get(name) {
             return p.clone();
@@ -177,9 +183,10 @@ impl GpuContext {
                 compilation_options: Default::default(),
                 cache: None,
             });
-        let pipeline = Arc::new(pipeline);
-        pipelines.insert(name, pipeline.clone());
-        pipeline
+        let layout = pipeline.get_bind_group_layout(0);
+        let kernel = Arc::new(Kernel { pipeline, layout });
+        pipelines.insert(name, kernel.clone());
+        kernel
     }
 
     /// Records one dispatch of kernel `name` with the 32-bit parameters `params` (binding 0)
@@ -194,7 +201,7 @@ impl GpuContext {
         if groups.0 == 0 || groups.1 == 0 {
             return;
         }
-        let pipeline = self.pipeline(name);
+        let kernel = self.pipeline(name);
         let params = if params.is_empty() {
             &[0u32][..]
         } else {
@@ -219,7 +226,7 @@ impl GpuContext {
         }
         let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(name),
-            layout: &pipeline.get_bind_group_layout(0),
+            layout: &kernel.layout,
             entries: &entries,
         });
         self.record(|encoder| {
@@ -227,7 +234,7 @@ impl GpuContext {
                 label: Some(name),
                 timestamp_writes: None,
             });
-            pass.set_pipeline(&pipeline);
+            pass.set_pipeline(&kernel.pipeline);
             pass.set_bind_group(0, &bind_group, &[]);
             pass.dispatch_workgroups(groups.0, groups.1, 1);
         });
