@@ -97,6 +97,22 @@ pub(crate) fn unary_backward(
     out
 }
 
+/// The parameters binary.wgsl and binary_grad.wgsl share: `[n, op, flag, rank, dims[8],
+/// a_strides[8], b_strides[8]]`, with `flag` the kernel's own word (strided, or the side).
+fn broadcast_params(
+    op: BinaryOp,
+    flag: u32,
+    (a_dims, b_dims): (&[usize], &[usize]),
+    out: &[usize],
+) -> Vec<u32> {
+    let n: usize = out.iter().product();
+    let mut params = vec![word(n), binary_code(op), flag, word(out.len())];
+    push_dims(&mut params, out);
+    push_strides(&mut params, &broadcast_strides(a_dims, out));
+    push_strides(&mut params, &broadcast_strides(b_dims, out));
+    params
+}
+
 /// `op(a, b)` broadcast to `out`.
 #[track_caller]
 pub(crate) fn binary(
@@ -109,15 +125,7 @@ pub(crate) fn binary(
     let n: usize = out.iter().product();
     let result = GpuBuffer::uninit(&a.ctx, n);
     let direct = a_dims == out && b_dims == out;
-    let mut params = vec![
-        word(n),
-        binary_code(op),
-        u32::from(!direct),
-        word(out.len()),
-    ];
-    push_dims(&mut params, out);
-    push_strides(&mut params, &broadcast_strides(a_dims, out));
-    push_strides(&mut params, &broadcast_strides(b_dims, out));
+    let params = broadcast_params(op, u32::from(!direct), (a_dims, b_dims), out);
     a.ctx.dispatch(
         "binary",
         &params,
@@ -140,10 +148,7 @@ pub(crate) fn binary_grad(
     check_rank(op.name(), out);
     let n: usize = out.iter().product();
     let result = GpuBuffer::uninit(&g.ctx, n);
-    let mut params = vec![word(n), binary_code(op), side, word(out.len())];
-    push_dims(&mut params, out);
-    push_strides(&mut params, &broadcast_strides(a_dims, out));
-    push_strides(&mut params, &broadcast_strides(b_dims, out));
+    let params = broadcast_params(op, side, (a_dims, b_dims), out);
     g.ctx.dispatch(
         "binary_grad",
         &params,
