@@ -319,6 +319,34 @@ fn backward_node(
                 accumulate(slots, x, dx);
             }
         }
+        &Op::Conv2d { x, w, b, spec } => {
+            let need_b = b.is_some_and(needs);
+            let [dx, dw, db] =
+                nt::conv2d_backward(val(x), val(w), &g, spec, [needs(x), needs(w), need_b]);
+            if let Some(dw) = dw {
+                accumulate(slots, w, dw);
+            }
+            if let (Some(b), Some(db)) = (b, db) {
+                accumulate(slots, b, db);
+            }
+            if let Some(dx) = dx {
+                accumulate(slots, x, dx);
+            }
+        }
+        Op::MaxPool2d {
+            input,
+            indices,
+            spec,
+        } => accumulate(
+            slots,
+            *input,
+            nt::max_pool2d_backward(&g, indices, val(*input).shape(), *spec),
+        ),
+        Op::AvgPool2d { input, spec } => accumulate(
+            slots,
+            *input,
+            nt::avg_pool2d_backward(&g, val(*input).shape(), *spec),
+        ),
         Op::Loss { .. } => unreachable!("handled before the match"),
     }
 }

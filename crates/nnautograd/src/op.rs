@@ -101,6 +101,24 @@ pub(crate) enum Op {
         w: usize,
         b: Option<usize>,
     },
+    /// A 2-D convolution of `x` with `w`, plus `b`.
+    Conv2d {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+        spec: nntensor::Conv2dSpec,
+    },
+    /// Max pooling, with each window's maximum position from the forward.
+    MaxPool2d {
+        input: usize,
+        indices: Tensor,
+        spec: nntensor::Pool2dSpec,
+    },
+    /// Average pooling.
+    AvgPool2d {
+        input: usize,
+        spec: nntensor::Pool2dSpec,
+    },
     /// A fused loss (softmax cross-entropy, squared error, BCE on logits): a scalar whose
     /// gradient with respect to `input`, `dinput`, the forward pass computed and saved.
     Loss {

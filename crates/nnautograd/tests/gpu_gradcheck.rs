@@ -362,3 +362,42 @@ fn layout_and_indexing() {
         vec![rows],
     );
 }
+
+#[test]
+fn convolution_and_pooling() {
+    use nntensor::{Conv2dSpec, Pool2dSpec};
+    let Some(d) = gpu() else { return };
+    let spec = Conv2dSpec {
+        stride: [2, 1],
+        padding: [1, 2],
+        dilation: [1, 2],
+    };
+    let x = rand(&[2, 3, 6, 5], 70, d);
+    let w = rand(&[4, 3, 3, 2], 71, d);
+    let b = rand(&[4], 72, d);
+    check(
+        "conv2d",
+        move |_, v| v[0].conv2d(v[1], Some(v[2]), spec),
+        vec![x, w, b],
+    );
+    let img = spaced(&[2, 2, 5, 6], 73, d);
+    for pool in [
+        Pool2dSpec::new([2, 2]),
+        Pool2dSpec {
+            kernel: [3, 2],
+            stride: [1, 2],
+            padding: [1, 1],
+        },
+    ] {
+        check(
+            "max_pool2d",
+            move |_, v| v[0].max_pool2d(pool),
+            vec![img.clone()],
+        );
+        check(
+            "avg_pool2d",
+            move |_, v| v[0].avg_pool2d(pool),
+            vec![img.clone()],
+        );
+    }
+}

@@ -585,3 +585,61 @@ fn edge_cases_follow_pytorch() {
     assert_eq!(v.squeeze(&[1]).shape(), vec![1, 2]);
     assert_eq!(v.squeeze(&[0, 1]).shape(), vec![2]);
 }
+
+/// Distinct values at least 0.02 apart in a shuffled order: no near-ties in a pooling window.
+fn spaced(shape: &[usize], seed: u64) -> Tensor {
+    let n: usize = shape.iter().product();
+    let order = Rng::seed_from(seed).permutation(n);
+    let values = order
+        .iter()
+        .map(|&k| -1.0 + 2.0 * k as f32 / n as f32)
+        .collect();
+    Tensor::from_vec(shape.to_vec(), values).unwrap()
+}
+
+#[test]
+fn conv2d_wrt_input_weight_and_bias_for_strides_padding_and_dilation() {
+    use nntensor::Conv2dSpec;
+    let specs = [
+        Conv2dSpec::default(),
+        Conv2dSpec {
+            stride: [2, 1],
+            padding: [1, 2],
+            dilation: [1, 1],
+        },
+        Conv2dSpec {
+            stride: [1, 2],
+            padding: [2, 0],
+            dilation: [2, 1],
+        },
+    ];
+    for (i, spec) in specs.into_iter().enumerate() {
+        let x = rand(&[2, 3, 6, 5], 300 + i as u64);
+        let w = rand(&[4, 3, 3, 2], 310 + i as u64);
+        let b = rand(&[4], 320 + i as u64);
+        // ∂/∂x: the kernel flipped and slid over g (col2im); ∂/∂w: g against the patches;
+        // ∂/∂b: Σ g over batch and positions.
+        check(
+            move |_, v| v[0].conv2d(v[1], Some(v[2]), spec),
+            vec![x, w, b],
+        );
+    }
+}
+
+#[test]
+fn max_and_avg_pool_route_and_share_the_gradient() {
+    use nntensor::Pool2dSpec;
+    let x = spaced(&[2, 2, 5, 6], 330);
+    for spec in [
+        Pool2dSpec::new([2, 2]),
+        Pool2dSpec {
+            kernel: [3, 2],
+            stride: [1, 2],
+            padding: [1, 1],
+        },
+    ] {
+        // max: g to each window's maximum; avg: g / (kh·kw) to every tap of the window.
+        check(move |_, v| v[0].max_pool2d(spec), vec![x.clone()]);
+        check(move |_, v| v[0].avg_pool2d(spec), vec![x.clone()]);
+    }
+}

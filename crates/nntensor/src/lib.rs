@@ -18,6 +18,10 @@ pub use ops::binary::{
     add, binary, binary_assign, binary_backward, broadcast_shape, broadcast_to, div, eq, ge, gt,
     le, lt, masked_fill, maximum, minimum, mul, ne, pow, sub, unbroadcast, where_cond, BinaryOp,
 };
+pub use ops::conv::{
+    avg_pool2d, avg_pool2d_backward, conv2d, conv2d_backward, max_pool2d, max_pool2d_backward,
+    Conv2dSpec, Pool2dSpec,
+};
 pub use ops::indexing::{
     cat, flip, gather, index_add, index_select, narrow, narrow_backward, pad, pad_backward,
     permute, repeat, repeat_backward, scatter_add, stack,

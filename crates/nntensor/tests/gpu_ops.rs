@@ -626,6 +626,70 @@ fn layout_and_indexing_match_the_cpu() {
     );
 }
 
+/// Convolutions of several geometries and both poolings, forward and backward.
+#[test]
+fn convolution_and_pooling_match_the_cpu() {
+    use nntensor::{Conv2dSpec, Pool2dSpec};
+    let Some(d) = gpu() else { return };
+    let specs = [
+        Conv2dSpec::default(),
+        Conv2dSpec {
+            stride: [2, 1],
+            padding: [1, 2],
+            dilation: [2, 1],
+        },
+    ];
+    for spec in specs {
+        let x = random(&[3, 4, 9, 8], 140, -1.0, 1.0);
+        let w = random(&[5, 4, 3, 3], 141, -1.0, 1.0);
+        let b = random(&[5], 142, -1.0, 1.0);
+        let (xg, wg, bg) = (x.to(&d), w.to(&d), b.to(&d));
+        let y = nt::conv2d(&x, &w, Some(&b), spec);
+        assert_close(
+            "conv2d",
+            &y,
+            &nt::conv2d(&xg, &wg, Some(&bg), spec),
+            REORDERED,
+        );
+        let g = random(y.shape(), 143, -1.0, 1.0);
+        let cpu = nt::conv2d_backward(&x, &w, &g, spec, [true; 3]);
+        let gpu = nt::conv2d_backward(&xg, &wg, &g.to(&d), spec, [true; 3]);
+        for (name, (c, g)) in ["dx", "dw", "db"].iter().zip(cpu.iter().zip(&gpu)) {
+            assert_close(name, c.as_ref().unwrap(), g.as_ref().unwrap(), REORDERED);
+        }
+    }
+    let x = random(&[2, 3, 7, 6], 144, -1.0, 1.0);
+    let xg = x.to(&d);
+    for spec in [
+        Pool2dSpec::new([2, 2]),
+        Pool2dSpec {
+            kernel: [3, 3],
+            stride: [2, 1],
+            padding: [1, 1],
+        },
+    ] {
+        let (y, at) = nt::max_pool2d(&x, spec);
+        let (yg, atg) = nt::max_pool2d(&xg, spec);
+        assert_close("max_pool2d", &y, &yg, EXACT);
+        assert_close("max_pool2d indices", &at, &atg, EXACT);
+        let g = random(y.shape(), 145, -1.0, 1.0);
+        assert_close(
+            "max_pool2d backward",
+            &nt::max_pool2d_backward(&g, &at, x.shape(), spec),
+            &nt::max_pool2d_backward(&g.to(&d), &atg, x.shape(), spec),
+            ELEMENTWISE,
+        );
+        let y = nt::avg_pool2d(&x, spec);
+        assert_close("avg_pool2d", &y, &nt::avg_pool2d(&xg, spec), ELEMENTWISE);
+        assert_close(
+            "avg_pool2d backward",
+            &nt::avg_pool2d_backward(&g, x.shape(), spec),
+            &nt::avg_pool2d_backward(&g.to(&d), x.shape(), spec),
+            ELEMENTWISE,
+        );
+    }
+}
+
 /// The optimizer rules against the CPU's, several steps each.
 #[test]
 fn optimizer_updates_match_the_cpu() {

@@ -2,6 +2,7 @@
 //! `#[track_caller]` method so a shape panic reports the user's line, then records a node.
 
 mod activation;
+mod conv;
 mod elementwise;
 mod indexing;
 mod maths;

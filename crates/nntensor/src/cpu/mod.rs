@@ -14,6 +14,7 @@
 //! Every kernel computes each output element with the same operations in the same order whatever
 //! the number of threads, so results are bit-identical on one thread or many.
 
+pub(crate) mod conv;
 pub(crate) mod elementwise;
 mod fastmath;
 mod gemm;

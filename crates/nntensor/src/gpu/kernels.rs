@@ -5,12 +5,24 @@ const PRELUDE: &str = include_str!("wgsl/prelude.wgsl");
 /// Every kernel by name: its source without the prelude.
 const KERNELS: &[(&str, &str)] = &[
     ("adam", include_str!("wgsl/adam.wgsl")),
+    ("avg_pool", include_str!("wgsl/avg_pool.wgsl")),
+    (
+        "avg_pool_backward",
+        include_str!("wgsl/avg_pool_backward.wgsl"),
+    ),
     ("binary", include_str!("wgsl/binary.wgsl")),
     ("binary_grad", include_str!("wgsl/binary_grad.wgsl")),
+    ("col2im", include_str!("wgsl/col2im.wgsl")),
     ("copy", include_str!("wgsl/copy.wgsl")),
     ("cumsum", include_str!("wgsl/cumsum.wgsl")),
     ("fill", include_str!("wgsl/fill.wgsl")),
+    ("im2col", include_str!("wgsl/im2col.wgsl")),
     ("matmul", include_str!("wgsl/matmul.wgsl")),
+    ("max_pool", include_str!("wgsl/max_pool.wgsl")),
+    (
+        "max_pool_backward",
+        include_str!("wgsl/max_pool_backward.wgsl"),
+    ),
     ("pointwise_loss", include_str!("wgsl/pointwise_loss.wgsl")),
     ("reduce", include_str!("wgsl/reduce.wgsl")),
     ("reduce_backward", include_str!("wgsl/reduce_backward.wgsl")),

@@ -10,6 +10,7 @@
 
 mod buffer;
 pub(crate) mod context;
+pub(crate) mod conv;
 pub(crate) mod elementwise;
 pub(crate) mod indexing;
 mod kernels;

@@ -3,6 +3,7 @@
 //! once, and calls that backend's kernel.
 
 pub(crate) mod binary;
+pub(crate) mod conv;
 pub(crate) mod indexing;
 pub(crate) mod layout;
 pub(crate) mod matmul;
