@@ -577,7 +577,14 @@ fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
             }
             // An embedding adds an axis, so the width after it is its vectors' length only
             // per position: forget it, as after Flatten.
-            LayerSpec::Flatten { .. } | LayerSpec::Embedding { .. } => width = None,
+            // An image layer changes the per-sample shape to one with several axes: forget the
+            // width, as after Flatten (the shapes are checked when data meets the model).
+            LayerSpec::Flatten { .. }
+            | LayerSpec::Embedding { .. }
+            | LayerSpec::Conv2d { .. }
+            | LayerSpec::MaxPool2d { .. }
+            | LayerSpec::AvgPool2d { .. }
+            | LayerSpec::GlobalAvgPool2d { .. } => width = None,
             LayerSpec::LayerNorm {
                 name,
                 normalized_shape,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod activation;
+mod conv;
 mod crc32;
 mod dropout;
 mod embedding;
@@ -16,6 +17,7 @@ mod spec;
 mod torch_loss;
 
 pub use activation::{Activation, ActivationFn};
+pub use conv::{AvgPool2d, Conv2d, GlobalAvgPool2d, MaxPool2d, Padding, Pool2d};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use error::{shape_text, ModelFileError, ShapeError};

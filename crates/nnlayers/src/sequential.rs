@@ -1,6 +1,9 @@
 //! `Sequential`: layers applied one after another, with Keras-style naming and `summary()`.
 
-use crate::{shape_text, Activation, Context, Dropout, Flatten, Linear, Module, ShapeError};
+use crate::{
+    shape_text, Activation, AvgPool2d, Context, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear,
+    MaxPool2d, Module, ShapeError,
+};
 use nnautograd::nntensor::{Device, Init, Rng};
 use nnautograd::{Param, Var};
 
@@ -64,6 +67,29 @@ impl Sequential {
     pub fn linear(mut self, inputs: usize, outputs: usize) -> Self {
         let layer = Linear::new(inputs, outputs, &mut self.rng);
         self.add(layer)
+    }
+
+    /// Appends a 2-D convolution `in_channels → out_channels` with a `kernel` `[kh, kw]`
+    /// (stride 1, no padding; Glorot-uniform weights, zero bias, as Keras's `Conv2D`). For other
+    /// geometries, `.add(Conv2d::new(…).with_padding(Padding::Same))`.
+    pub fn conv2d(mut self, in_channels: usize, out_channels: usize, kernel: [usize; 2]) -> Self {
+        let layer = Conv2d::new(in_channels, out_channels, kernel, &mut self.rng);
+        self.add(layer)
+    }
+
+    /// Appends max pooling over `kernel` windows with stride = kernel.
+    pub fn max_pool2d(self, kernel: [usize; 2]) -> Self {
+        self.add(MaxPool2d::new(kernel))
+    }
+
+    /// Appends average pooling over `kernel` windows with stride = kernel.
+    pub fn avg_pool2d(self, kernel: [usize; 2]) -> Self {
+        self.add(AvgPool2d::new(kernel))
+    }
+
+    /// Appends a global average pooling `(n, c, h, w) → (n, c)`.
+    pub fn global_avg_pool2d(self) -> Self {
+        self.add(GlobalAvgPool2d::new())
     }
 
     /// Appends a dense layer with chosen weight and bias initializers.

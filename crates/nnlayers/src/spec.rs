@@ -1,7 +1,11 @@
 //! `LayerSpec`: a built-in layer's configuration, as stored in model files.
 
-use crate::{Activation, ActivationFn, Dropout, Embedding, Flatten, LayerNorm, Linear, Module};
+use crate::{
+    Activation, ActivationFn, AvgPool2d, Conv2d, Dropout, Embedding, Flatten, GlobalAvgPool2d,
+    LayerNorm, Linear, MaxPool2d, Module,
+};
 use nnautograd::nntensor::Tensor;
+use nnautograd::nntensor::{Conv2dSpec, Pool2dSpec};
 use serde::{Deserialize, Serialize};
 
 /// The configuration of a built-in layer: everything but its parameter values.
@@ -57,6 +61,52 @@ pub enum LayerSpec {
         /// The length of each vector.
         dim: usize,
     },
+    /// A 2-D convolution (weights `(out, in, kh, kw)`).
+    Conv2d {
+        /// Layer name.
+        name: String,
+        /// Input channels.
+        in_channels: usize,
+        /// Output channels.
+        out_channels: usize,
+        /// `[kh, kw]`.
+        kernel: [usize; 2],
+        /// Steps between kernel positions.
+        stride: [usize; 2],
+        /// Zeros on each side.
+        padding: [usize; 2],
+        /// Spacing between taps.
+        dilation: [usize; 2],
+        /// Whether it has a bias.
+        bias: bool,
+    },
+    /// Max pooling.
+    MaxPool2d {
+        /// Layer name.
+        name: String,
+        /// The window.
+        kernel: [usize; 2],
+        /// Steps between windows.
+        stride: [usize; 2],
+        /// Padding on each side.
+        padding: [usize; 2],
+    },
+    /// Average pooling.
+    AvgPool2d {
+        /// Layer name.
+        name: String,
+        /// The window.
+        kernel: [usize; 2],
+        /// Steps between windows.
+        stride: [usize; 2],
+        /// Padding on each side.
+        padding: [usize; 2],
+    },
+    /// The mean of each channel over height and width.
+    GlobalAvgPool2d {
+        /// Layer name.
+        name: String,
+    },
 }
 
 impl LayerSpec {
@@ -104,6 +154,61 @@ impl LayerSpec {
                 Box::new(Embedding::from_weight(Tensor::zeros([*count, *dim]))),
                 name,
             ),
+            LayerSpec::Conv2d {
+                name,
+                in_channels,
+                out_channels,
+                kernel,
+                stride,
+                padding,
+                dilation,
+                bias,
+            } => {
+                if stride.contains(&0) || dilation.contains(&0) || kernel.contains(&0) {
+                    return None;
+                }
+                let spec = Conv2dSpec {
+                    stride: *stride,
+                    padding: *padding,
+                    dilation: *dilation,
+                };
+                let weight = Tensor::zeros([*out_channels, *in_channels, kernel[0], kernel[1]]);
+                let bias = bias.then(|| Tensor::zeros([*out_channels]));
+                (Box::new(Conv2d::from_parts(weight, bias, spec)), name)
+            }
+            LayerSpec::MaxPool2d {
+                name,
+                kernel,
+                stride,
+                padding,
+            }
+            | LayerSpec::AvgPool2d {
+                name,
+                kernel,
+                stride,
+                padding,
+            } => {
+                let fits = kernel
+                    .iter()
+                    .zip(padding)
+                    .all(|(&k, &p)| k > 0 && 2 * p <= k)
+                    && !stride.contains(&0);
+                if !fits {
+                    return None;
+                }
+                let spec = Pool2dSpec {
+                    kernel: *kernel,
+                    stride: *stride,
+                    padding: *padding,
+                };
+                let layer = if matches!(self, LayerSpec::MaxPool2d { .. }) {
+                    MaxPool2d::with_spec(spec)
+                } else {
+                    AvgPool2d::with_spec(spec)
+                };
+                (Box::new(layer), name)
+            }
+            LayerSpec::GlobalAvgPool2d { name } => (Box::new(GlobalAvgPool2d::new()), name),
         };
         layer.set_name(name.clone());
         Some(layer)
@@ -149,6 +254,21 @@ impl LayerSpec {
                     return None;
                 }
                 count.checked_mul(*dim)
+            }
+            LayerSpec::Conv2d {
+                in_channels,
+                out_channels,
+                kernel,
+                bias,
+                ..
+            } => {
+                let sizes = [*in_channels, *out_channels, kernel[0], kernel[1]];
+                if sizes.iter().any(|&d| d > MAX_FEATURES) {
+                    return None;
+                }
+                let weights = sizes.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
+                let n = weights.checked_add(if *bias { *out_channels } else { 0 })?;
+                (n <= MAX_FEATURES).then_some(n)
             }
             _ => Some(0),
         }

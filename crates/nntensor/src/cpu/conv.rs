@@ -14,162 +14,157 @@ const PARALLEL_MIN_ELEMENTS: usize = 1 << 15;
 /// `(n, c, h, w)` of an NCHW shape.
 pub(crate) type Nchw = [usize; 4];
 
-/// The columns of the convolution: row `(ci, ki, kj)`, column `(n, oh, ow)`, the input element
-/// under that kernel tap (0 in the padding).
-pub(crate) fn im2col(
-    x: &[f32],
-    [n, c, h, w]: Nchw,
-    spec: &Window,
-    [oh, ow]: [usize; 2],
-) -> Vec<f32> {
-    let [kh, kw] = spec.kernel;
-    let cols = n * oh * ow;
-    let mut out = vec![0.0f32; c * kh * kw * cols];
-    if cols == 0 {
-        return out;
-    }
-    let fill_row = |r: usize, row: &mut [f32]| {
-        let (ci, ki, kj) = (r / (kh * kw), (r / kw) % kh, r % kw);
-        for img in 0..n {
-            let plane = &x[(img * c + ci) * h * w..][..h * w];
-            for y in 0..oh {
-                let iy = (y * spec.stride[0] + ki * spec.dilation[0]) as isize
-                    - spec.padding[0] as isize;
-                let dst = &mut row[(img * oh + y) * ow..][..ow];
-                if iy < 0 || iy >= h as isize {
-                    dst.iter_mut().for_each(|v| *v = 0.0);
-                    continue;
-                }
-                let src = &plane[iy as usize * w..][..w];
-                for (xo, d) in dst.iter_mut().enumerate() {
-                    let ix = (xo * spec.stride[1] + kj * spec.dilation[1]) as isize
-                        - spec.padding[1] as isize;
-                    *d = if ix < 0 || ix >= w as isize {
-                        0.0
-                    } else {
-                        src[ix as usize]
-                    };
-                }
-            }
-        }
-    };
-    if out.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
-        out.par_chunks_mut(cols)
-            .enumerate()
-            .for_each(|(r, row)| fill_row(r, row));
+/// The range of output positions `o` whose tap `t·dilation − padding + o·stride` falls inside
+/// `0..size`, and the input position of the first of them.
+#[inline]
+fn valid_range(size: usize, out: usize, stride: usize, offset: isize) -> (usize, usize) {
+    // Input position of output o: o·stride + offset; valid when 0 ≤ it < size.
+    let first = if offset >= 0 {
+        0
     } else {
-        for (r, row) in out.chunks_mut(cols).enumerate() {
-            fill_row(r, row);
-        }
-    }
-    out
+        ((-offset) as usize).div_ceil(stride)
+    };
+    let last = if (size as isize) <= offset {
+        0
+    } else {
+        (((size as isize - offset) as usize).div_ceil(stride)).min(out)
+    };
+    (first.min(last), last)
 }
 
-/// The inverse of [`im2col`]: each column entry added back at its input position (the gradient
-/// of the input), one `(n, ci)` plane per task, taps in a fixed order.
-pub(crate) fn col2im(
-    cols: &[f32],
-    [n, c, h, w]: Nchw,
+/// One image's columns `(c·kh·kw, oh·ow)`: row `(ci, ki, kj)`, column `(oh, ow)`, the input
+/// element under that tap or 0 in the padding. Overwrites all of `cols`.
+fn im2col_one(
+    x: &[f32],
+    [c, h, w]: [usize; 3],
     spec: &Window,
     [oh, ow]: [usize; 2],
-) -> Vec<f32> {
+    cols: &mut [f32],
+) {
     let [kh, kw] = spec.kernel;
-    let ncols = n * oh * ow;
-    let mut out = vec![0.0f32; n * c * h * w];
-    if ncols == 0 || out.is_empty() {
-        return out;
-    }
-    let plane = |p: usize, dst: &mut [f32]| {
-        let (img, ci) = (p / c, p % c);
+    let (sy, sx) = (spec.stride[0], spec.stride[1]);
+    let p = oh * ow;
+    for ci in 0..c {
+        let plane = &x[ci * h * w..][..h * w];
         for ki in 0..kh {
+            let oy = (ki * spec.dilation[0]) as isize - spec.padding[0] as isize;
+            let (y0, y1) = valid_range(h, oh, sy, oy);
             for kj in 0..kw {
-                let row = &cols[((ci * kh + ki) * kw + kj) * ncols..][..ncols];
-                for y in 0..oh {
-                    let iy = (y * spec.stride[0] + ki * spec.dilation[0]) as isize
-                        - spec.padding[0] as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    let src = &row[(img * oh + y) * ow..][..ow];
-                    let line = &mut dst[iy as usize * w..][..w];
-                    for (xo, &v) in src.iter().enumerate() {
-                        let ix = (xo * spec.stride[1] + kj * spec.dilation[1]) as isize
-                            - spec.padding[1] as isize;
-                        if ix >= 0 && ix < w as isize {
-                            line[ix as usize] += v;
+                let ox = (kj * spec.dilation[1]) as isize - spec.padding[1] as isize;
+                let (x0, x1) = valid_range(w, ow, sx, ox);
+                let row = &mut cols[((ci * kh + ki) * kw + kj) * p..][..p];
+                row[..y0 * ow].fill(0.0);
+                row[y1 * ow..].fill(0.0);
+                for y in y0..y1 {
+                    let src = &plane[((y * sy) as isize + oy) as usize * w..][..w];
+                    let dst = &mut row[y * ow..][..ow];
+                    dst[..x0].fill(0.0);
+                    dst[x1..].fill(0.0);
+                    let start = ((x0 * sx) as isize + ox) as usize;
+                    if sx == 1 {
+                        dst[x0..x1].copy_from_slice(&src[start..start + (x1 - x0)]);
+                    } else {
+                        for (d, s) in dst[x0..x1].iter_mut().zip(src[start..].iter().step_by(sx)) {
+                            *d = *s;
                         }
                     }
                 }
             }
         }
-    };
-    if out.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
-        out.par_chunks_mut(h * w)
-            .enumerate()
-            .for_each(|(p, dst)| plane(p, dst));
-    } else {
-        for (p, dst) in out.chunks_mut(h * w).enumerate() {
-            plane(p, dst);
-        }
     }
-    out
 }
 
-/// `(O, N·P)` (the GEMM's layout) as `(N, O, P)` (NCHW), plus a bias per channel.
-fn to_nchw(mat: &[f32], (n, o, p): (usize, usize, usize), bias: Option<&[f32]>) -> Vec<f32> {
-    let mut out = vec![0.0f32; n * o * p];
-    for img in 0..n {
-        for ch in 0..o {
-            let b = bias.map_or(0.0, |b| b[ch]);
-            let src = &mat[ch * n * p + img * p..][..p];
-            let dst = &mut out[(img * o + ch) * p..][..p];
-            for (d, &s) in dst.iter_mut().zip(src) {
-                *d = s + b;
+/// The inverse of [`im2col_one`]: each column entry added back at its input position, taps in a
+/// fixed order.
+fn col2im_one(
+    cols: &[f32],
+    [c, h, w]: [usize; 3],
+    spec: &Window,
+    [oh, ow]: [usize; 2],
+    dx: &mut [f32],
+) {
+    let [kh, kw] = spec.kernel;
+    let (sy, sx) = (spec.stride[0], spec.stride[1]);
+    let p = oh * ow;
+    for ci in 0..c {
+        let plane = &mut dx[ci * h * w..][..h * w];
+        for ki in 0..kh {
+            let oy = (ki * spec.dilation[0]) as isize - spec.padding[0] as isize;
+            let (y0, y1) = valid_range(h, oh, sy, oy);
+            for kj in 0..kw {
+                let ox = (kj * spec.dilation[1]) as isize - spec.padding[1] as isize;
+                let (x0, x1) = valid_range(w, ow, sx, ox);
+                let row = &cols[((ci * kh + ki) * kw + kj) * p..][..p];
+                for y in y0..y1 {
+                    let line = &mut plane[((y * sy) as isize + oy) as usize * w..][..w];
+                    let src = &row[y * ow + x0..y * ow + x1];
+                    let start = ((x0 * sx) as isize + ox) as usize;
+                    for (k, &v) in src.iter().enumerate() {
+                        line[start + k * sx] += v;
+                    }
+                }
             }
         }
     }
-    out
 }
 
-/// `(N, O, P)` as `(O, N·P)`.
-fn from_nchw(g: &[f32], (n, o, p): (usize, usize, usize)) -> Vec<f32> {
-    let mut out = vec![0.0f32; n * o * p];
-    for img in 0..n {
-        for ch in 0..o {
-            out[ch * n * p + img * p..][..p].copy_from_slice(&g[(img * o + ch) * p..][..p]);
-        }
-    }
-    out
-}
-
-/// The convolution of `x` (NCHW) with `weight` `(o, c, kh, kw)`, plus `bias` (`o` values).
+/// The convolution of `x` (NCHW) with `weight` `(o, c, kh, kw)`, plus `bias` (`o` values): one
+/// image at a time, its columns (small enough to stay in cache) then one GEMM into its output.
+/// Images run on rayon's threads when the caller may use them (each image's arithmetic is the
+/// same on any thread).
 pub(crate) fn conv2d(
     x: &[f32],
-    dims: Nchw,
+    [n, c, h, w]: Nchw,
     weight: &[f32],
     out_channels: usize,
     bias: Option<&[f32]>,
     spec: &Window,
     out_hw: [usize; 2],
 ) -> Vec<f32> {
-    let [n, c, ..] = dims;
     let k = c * spec.kernel[0] * spec.kernel[1];
     let p = out_hw[0] * out_hw[1];
-    let cols = im2col(x, dims, spec, out_hw);
-    let mut mat = vec![0.0f32; out_channels * n * p];
+    let mut out = vec![0.0f32; n * out_channels * p];
+    if out.is_empty() {
+        return out;
+    }
     let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, c·kh·kw)");
-    let c2 = ArrayView2::from_shape((k, n * p), &cols).expect("(c·kh·kw, n·p)");
-    let m2 = ArrayViewMut2::from_shape((out_channels, n * p), &mut mat).expect("(o, n·p)");
-    gemm(1.0, w2, c2, 0.0, m2);
-    to_nchw(&mat, (n, out_channels, p), bias)
+    let image = |img: usize, dst: &mut [f32], cols: &mut Vec<f32>| {
+        cols.resize(k * p, 0.0);
+        im2col_one(
+            &x[img * c * h * w..][..c * h * w],
+            [c, h, w],
+            spec,
+            out_hw,
+            cols,
+        );
+        if let Some(b) = bias {
+            for (row, &bv) in dst.chunks_mut(p).zip(b) {
+                row.fill(bv);
+            }
+        }
+        let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
+        let d2 = ArrayViewMut2::from_shape((out_channels, p), dst).expect("(o, p)");
+        gemm(1.0, w2, c2, if bias.is_some() { 1.0 } else { 0.0 }, d2);
+    };
+    if n > 1 && out.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
+        out.par_chunks_mut(out_channels * p)
+            .enumerate()
+            .for_each_init(Vec::new, |cols, (img, dst)| image(img, dst, cols));
+    } else {
+        let mut cols = Vec::new();
+        for (img, dst) in out.chunks_mut(out_channels * p).enumerate() {
+            image(img, dst, &mut cols);
+        }
+    }
+    out
 }
 
 /// The gradients of [`conv2d`] from `g` (`(n, o, oh, ow)`): `[dx, dweight, dbias]`, each only
-/// where `need` asks.
+/// where `need` asks. The weight's gradient adds the images' contributions in image order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_backward(
     x: &[f32],
-    dims: Nchw,
+    [n, c, h, w]: Nchw,
     weight: &[f32],
     out_channels: usize,
     g: &[f32],
@@ -177,35 +172,65 @@ pub(crate) fn conv2d_backward(
     out_hw: [usize; 2],
     [need_x, need_w, need_b]: [bool; 3],
 ) -> [Option<Vec<f32>>; 3] {
-    let [n, c, ..] = dims;
     let k = c * spec.kernel[0] * spec.kernel[1];
     let p = out_hw[0] * out_hw[1];
-    let gmat = from_nchw(g, (n, out_channels, p));
-    let g2 = ArrayView2::from_shape((out_channels, n * p), &gmat).expect("(o, n·p)");
+    let chw = c * h * w;
+    let g_image = |img: usize| {
+        ArrayView2::from_shape(
+            (out_channels, p),
+            &g[img * out_channels * p..][..out_channels * p],
+        )
+        .expect("(o, p)")
+    };
     let dw = need_w.then(|| {
-        let cols = im2col(x, dims, spec, out_hw);
-        let c2 = ArrayView2::from_shape((k, n * p), &cols).expect("(k, n·p)");
         let mut dw = vec![0.0f32; out_channels * k];
-        let d2 = ArrayViewMut2::from_shape((out_channels, k), &mut dw).expect("(o, k)");
-        gemm(1.0, g2, c2.t(), 0.0, d2);
+        let mut cols = vec![0.0f32; k * p];
+        for img in 0..n {
+            im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols);
+            let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
+            let d2 = ArrayViewMut2::from_shape((out_channels, k), &mut dw).expect("(o, k)");
+            gemm(
+                1.0,
+                g_image(img),
+                c2.t(),
+                if img == 0 { 0.0 } else { 1.0 },
+                d2,
+            );
+        }
         dw
     });
     let dx = need_x.then(|| {
         let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, k)");
-        let mut dcols = vec![0.0f32; k * n * p];
-        let d2 = ArrayViewMut2::from_shape((k, n * p), &mut dcols).expect("(k, n·p)");
-        gemm(1.0, w2.t(), g2, 0.0, d2);
-        col2im(&dcols, dims, spec, out_hw)
+        let mut dx = vec![0.0f32; n * chw];
+        let image = |img: usize, dst: &mut [f32], dcols: &mut Vec<f32>| {
+            dcols.resize(k * p, 0.0);
+            let d2 = ArrayViewMut2::from_shape((k, p), &mut dcols[..]).expect("(k, p)");
+            gemm(1.0, w2.t(), g_image(img), 0.0, d2);
+            col2im_one(dcols, [c, h, w], spec, out_hw, dst);
+        };
+        if n > 1 && dx.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
+            dx.par_chunks_mut(chw.max(1))
+                .enumerate()
+                .for_each_init(Vec::new, |dcols, (img, dst)| image(img, dst, dcols));
+        } else {
+            let mut dcols = Vec::new();
+            for (img, dst) in dx.chunks_mut(chw.max(1)).enumerate() {
+                image(img, dst, &mut dcols);
+            }
+        }
+        dx
     });
     let db = need_b.then(|| {
-        (0..out_channels)
-            .map(|ch| {
-                gmat[ch * n * p..][..n * p]
+        let mut sums = vec![0.0f64; out_channels];
+        for img in 0..n {
+            for (ch, sum) in sums.iter_mut().enumerate() {
+                *sum += g[(img * out_channels + ch) * p..][..p]
                     .iter()
                     .map(|&v| v as f64)
-                    .sum::<f64>() as f32
-            })
-            .collect()
+                    .sum::<f64>();
+            }
+        }
+        sums.into_iter().map(|s| s as f32).collect()
     });
     [dx, dw, db]
 }
@@ -227,6 +252,21 @@ fn each_plane(out: &mut [f32], plane_len: usize, f: impl Fn(usize, &mut [f32]) +
     }
 }
 
+/// The input rows (or columns) `lo..hi` of output `o`'s window, clipped to `0..size`.
+#[inline]
+fn window_span(
+    o: usize,
+    stride: usize,
+    padding: usize,
+    kernel: usize,
+    size: usize,
+) -> (usize, usize) {
+    let start = (o * stride) as isize - padding as isize;
+    let lo = start.max(0) as usize;
+    let hi = ((start + kernel as isize).max(0) as usize).min(size);
+    (lo, hi.max(lo))
+}
+
 /// Max pooling: the maxima and, per output, the flat index within its input plane of the first
 /// maximum (as f32; padding is −∞ and never chosen).
 pub(crate) fn max_pool2d(
@@ -235,30 +275,57 @@ pub(crate) fn max_pool2d(
     spec: &Window,
     [oh, ow]: [usize; 2],
 ) -> (Vec<f32>, Vec<f32>) {
-    let planes = n * c;
-    let mut out = vec![0.0f32; planes * oh * ow * 2];
-    // Values and indices side by side per plane, split afterwards (one pass, one allocation).
-    each_plane(&mut out, oh * ow * 2, |pl, dst| {
+    let plane_out = oh * ow;
+    let mut values = vec![0.0f32; n * c * plane_out];
+    let mut indices = vec![0.0f32; n * c * plane_out];
+    // The common 2×2 window with stride 2 and no padding (the Keras convnet's): four loads and
+    // three comparisons per output, no bounds or window arithmetic.
+    let two_by_two = spec.kernel == [2, 2] && spec.stride == [2, 2] && spec.padding == [0, 0];
+    let plane = |pl: usize, vals: &mut [f32], idx: &mut [f32]| {
         let src = &x[pl * h * w..][..h * w];
-        let (vals, idx) = dst.split_at_mut(oh * ow);
-        for y in 0..oh {
-            for xo in 0..ow {
-                let (mut best, mut at) = (f32::NEG_INFINITY, usize::MAX);
-                for ki in 0..spec.kernel[0] {
-                    let iy = (y * spec.stride[0] + ki) as isize - spec.padding[0] as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kj in 0..spec.kernel[1] {
-                        let ix = (xo * spec.stride[1] + kj) as isize - spec.padding[1] as isize;
-                        if ix < 0 || ix >= w as isize {
-                            continue;
-                        }
-                        let pos = iy as usize * w + ix as usize;
-                        let v = src[pos];
-                        if at == usize::MAX || v > best || v.is_nan() && !best.is_nan() {
+        if two_by_two {
+            for y in 0..oh {
+                let (top, bottom) = (&src[2 * y * w..][..w], &src[(2 * y + 1) * w..][..w]);
+                for xo in 0..ow {
+                    let cands = [
+                        top[2 * xo],
+                        top[2 * xo + 1],
+                        bottom[2 * xo],
+                        bottom[2 * xo + 1],
+                    ];
+                    let offsets = [
+                        2 * y * w + 2 * xo,
+                        2 * y * w + 2 * xo + 1,
+                        (2 * y + 1) * w + 2 * xo,
+                        (2 * y + 1) * w + 2 * xo + 1,
+                    ];
+                    let (mut best, mut at) = (cands[0], offsets[0]);
+                    for k in 1..4 {
+                        let v = cands[k];
+                        if v > best || (v.is_nan() && !best.is_nan()) {
                             best = v;
-                            at = pos;
+                            at = offsets[k];
+                        }
+                    }
+                    vals[y * ow + xo] = best;
+                    idx[y * ow + xo] = at as f32;
+                }
+            }
+            return;
+        }
+        for y in 0..oh {
+            let (y0, y1) = window_span(y, spec.stride[0], spec.padding[0], spec.kernel[0], h);
+            for xo in 0..ow {
+                let (x0, x1) = window_span(xo, spec.stride[1], spec.padding[1], spec.kernel[1], w);
+                let (mut best, mut at) = (f32::NEG_INFINITY, y0 * w + x0);
+                let mut first = true;
+                for iy in y0..y1 {
+                    let row = &src[iy * w..][..w];
+                    for (ix, &v) in row.iter().enumerate().take(x1).skip(x0) {
+                        if first || v > best || (v.is_nan() && !best.is_nan()) {
+                            best = v;
+                            at = iy * w + ix;
+                            first = false;
                         }
                     }
                 }
@@ -266,12 +333,23 @@ pub(crate) fn max_pool2d(
                 idx[y * ow + xo] = at as f32;
             }
         }
-    });
-    let mut values = Vec::with_capacity(planes * oh * ow);
-    let mut indices = Vec::with_capacity(planes * oh * ow);
-    for plane in out.chunks(oh * ow * 2) {
-        values.extend_from_slice(&plane[..oh * ow]);
-        indices.extend_from_slice(&plane[oh * ow..]);
+    };
+    if plane_out > 0 {
+        if values.len() >= PARALLEL_MIN_ELEMENTS / 4 && may_use_threads() {
+            values
+                .par_chunks_mut(plane_out)
+                .zip(indices.par_chunks_mut(plane_out))
+                .enumerate()
+                .for_each(|(pl, (v, i))| plane(pl, v, i));
+        } else {
+            for (pl, (v, i)) in values
+                .chunks_mut(plane_out)
+                .zip(indices.chunks_mut(plane_out))
+                .enumerate()
+            {
+                plane(pl, v, i);
+            }
+        }
     }
     (values, indices)
 }
@@ -308,19 +386,12 @@ pub(crate) fn avg_pool2d(
     each_plane(&mut out, oh * ow, |pl, dst| {
         let src = &x[pl * h * w..][..h * w];
         for y in 0..oh {
+            let (y0, y1) = window_span(y, spec.stride[0], spec.padding[0], spec.kernel[0], h);
             for xo in 0..ow {
+                let (x0, x1) = window_span(xo, spec.stride[1], spec.padding[1], spec.kernel[1], w);
                 let mut sum = 0.0f32;
-                for ki in 0..spec.kernel[0] {
-                    let iy = (y * spec.stride[0] + ki) as isize - spec.padding[0] as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kj in 0..spec.kernel[1] {
-                        let ix = (xo * spec.stride[1] + kj) as isize - spec.padding[1] as isize;
-                        if ix >= 0 && ix < w as isize {
-                            sum += src[iy as usize * w + ix as usize];
-                        }
-                    }
+                for iy in y0..y1 {
+                    sum += src[iy * w + x0..iy * w + x1].iter().sum::<f32>();
                 }
                 dst[y * ow + xo] = sum / area;
             }
@@ -341,18 +412,13 @@ pub(crate) fn avg_pool2d_backward(
     each_plane(&mut out, h * w, |pl, dst| {
         let gs = &g[pl * oh * ow..][..oh * ow];
         for y in 0..oh {
+            let (y0, y1) = window_span(y, spec.stride[0], spec.padding[0], spec.kernel[0], h);
             for xo in 0..ow {
+                let (x0, x1) = window_span(xo, spec.stride[1], spec.padding[1], spec.kernel[1], w);
                 let share = gs[y * ow + xo] / area;
-                for ki in 0..spec.kernel[0] {
-                    let iy = (y * spec.stride[0] + ki) as isize - spec.padding[0] as isize;
-                    if iy < 0 || iy >= h as isize {
-                        continue;
-                    }
-                    for kj in 0..spec.kernel[1] {
-                        let ix = (xo * spec.stride[1] + kj) as isize - spec.padding[1] as isize;
-                        if ix >= 0 && ix < w as isize {
-                            dst[iy as usize * w + ix as usize] += share;
-                        }
+                for iy in y0..y1 {
+                    for v in &mut dst[iy * w + x0..iy * w + x1] {
+                        *v += share;
                     }
                 }
             }
