@@ -1,4 +1,4 @@
-//! The five workloads of `shared/BENCHMARKS.md`, run with nnfacade's public API, printing one
+//! The six workloads of `shared/BENCHMARKS.md`, run with nnfacade's public API, printing one
 //! JSON line each in the peers' format. `harness = false`: this is a program, not a criterion
 //! bench, so the peers' script can call it like any other peer.
 //!
@@ -8,7 +8,7 @@
 //! ../shared/peers/run_all.sh --force nnfacade jax W1     # beside the peers, same sitting
 //! ```
 //!
-//! W1/W2 train with `Model::fit` (what a user runs); W3 times `matmul_2d`; W4/W5 are training
+//! W1/W2/W6 train with `Model::fit` (what a user runs); W3 times `matmul_2d`; W4/W5 are training
 //! loops written on the tape, as a user would write them for a tiny model. Timing excludes
 //! loading data, as the peers' does.
 
@@ -37,7 +37,7 @@ fn parse_args() -> Result<Args, String> {
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--bench" => {} // cargo bench passes this to every bench target
-            "--workload" => args.workload = it.next().ok_or("--workload needs W1..W5")?,
+            "--workload" => args.workload = it.next().ok_or("--workload needs W1..W6")?,
             "--data" => args.data = it.next().ok_or("--data needs a directory")?,
             "--device" => {
                 args.device = Device::from_name(&it.next().ok_or("--device needs cpu or gpu")?)?
@@ -50,7 +50,7 @@ fn parse_args() -> Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: --workload W1..W5 [--data DIR] [--seed N] [--device D]"
+                    "unknown argument {other}; usage: --workload W1..W6 [--data DIR] [--seed N] [--device D]"
                 ))
             }
         }
@@ -61,7 +61,7 @@ fn parse_args() -> Result<Args, String> {
     args.data = root.join(&args.data).to_string_lossy().into_owned();
     if args.workload.is_empty() {
         return Err(
-            "usage: cargo bench --bench workloads -- --workload W1..W5 [--data DIR] [--seed N]"
+            "usage: cargo bench --bench workloads -- --workload W1..W6 [--data DIR] [--seed N]"
                 .into(),
         );
     }
@@ -129,6 +129,61 @@ fn mnist_mlp(
     Ok(format!(
         "\"data\":\"{name}\",\"s_per_epoch\":{s_per_epoch:.4},\"test_acc\":{:.4},\"epoch_times\":[{}]",
         correct as f64 / data.test.len() as f64,
+        times.join(",")
+    ))
+}
+
+/// W6: the Keras simple convnet on MNIST (NCHW), 2 epochs, Adam; seconds per epoch of epoch 2.
+fn mnist_cnn(args: &Args) -> Result<String, Box<dyn std::error::Error>> {
+    let options = mnist::MnistOptions {
+        flatten: false,
+        ..Default::default()
+    };
+    let data = mnist::load_with(&args.data, options)?;
+    let nchw = |d: Dataset| -> Result<Dataset, Box<dyn std::error::Error>> {
+        let (x, y) = d.into_parts();
+        let n = x.shape()[0];
+        Ok(Dataset::new(x.into_reshaped([n, 1, 28, 28]), y)?)
+    };
+    let (train, test) = (nchw(data.train)?, nchw(data.test)?);
+    let network = Sequential::new(args.seed)
+        .conv2d(1, 32, [3, 3])
+        .relu()
+        .max_pool2d([2, 2])
+        .conv2d(32, 64, [3, 3])
+        .relu()
+        .max_pool2d([2, 2])
+        .flatten()
+        .dropout(0.5)
+        .linear(1600, 10)
+        .softmax();
+    let mut model = Model::new(network);
+    model.compile(
+        Adam::new(1e-3).with_eps(1e-7),
+        Loss::SparseCategoricalCrossEntropy,
+        &[],
+    );
+    let options = FitOptions {
+        epochs: 2,
+        batch_size: 128,
+        seed: args.seed,
+        verbosity: Verbosity::Silent,
+        device: Some(args.device),
+        ..Default::default()
+    };
+    let history = model.fit(&train, options)?;
+    let predicted = model.predict(test.inputs())?;
+    let classes = nnfacade::tensor::argmax_axis(&predicted, 1);
+    let correct = classes
+        .iter()
+        .zip(test.targets().values().iter())
+        .filter(|(p, &t)| **p == t as usize)
+        .count();
+    let times: Vec<String> = history.seconds.iter().map(|t| format!("{t:.3}")).collect();
+    Ok(format!(
+        "\"s_per_epoch\":{:.3},\"test_acc\":{:.4},\"layout\":\"NCHW\",\"epoch_times\":[{}]",
+        history.seconds[history.seconds.len() - 1],
+        correct as f64 / test.len() as f64,
         times.join(",")
     ))
 }
@@ -308,7 +363,8 @@ fn main() -> std::process::ExitCode {
         "W3" => Ok(matmul_gflops()),
         "W4" => Ok(xor_steps()),
         "W5" => Ok(line_steps()),
-        other => Err(format!("unknown workload {other}: use W1..W5").into()),
+        "W6" => mnist_cnn(&args),
+        other => Err(format!("unknown workload {other}: use W1..W6").into()),
     };
     match fields {
         Ok(fields) => {

@@ -99,8 +99,14 @@ fn col2im_one(
                     let line = &mut plane[((y * sy) as isize + oy) as usize * w..][..w];
                     let src = &row[y * ow + x0..y * ow + x1];
                     let start = ((x0 * sx) as isize + ox) as usize;
-                    for (k, &v) in src.iter().enumerate() {
-                        line[start + k * sx] += v;
+                    if sx == 1 {
+                        for (d, &v) in line[start..start + src.len()].iter_mut().zip(src) {
+                            *d += v;
+                        }
+                    } else {
+                        for (k, &v) in src.iter().enumerate() {
+                            line[start + k * sx] += v;
+                        }
                     }
                 }
             }
@@ -285,30 +291,29 @@ pub(crate) fn max_pool2d(
         let src = &x[pl * h * w..][..h * w];
         if two_by_two {
             for y in 0..oh {
-                let (top, bottom) = (&src[2 * y * w..][..w], &src[(2 * y + 1) * w..][..w]);
-                for xo in 0..ow {
-                    let cands = [
-                        top[2 * xo],
-                        top[2 * xo + 1],
-                        bottom[2 * xo],
-                        bottom[2 * xo + 1],
-                    ];
-                    let offsets = [
-                        2 * y * w + 2 * xo,
-                        2 * y * w + 2 * xo + 1,
-                        (2 * y + 1) * w + 2 * xo,
-                        (2 * y + 1) * w + 2 * xo + 1,
-                    ];
-                    let (mut best, mut at) = (cands[0], offsets[0]);
-                    for k in 1..4 {
-                        let v = cands[k];
-                        if v > best || (v.is_nan() && !best.is_nan()) {
-                            best = v;
-                            at = offsets[k];
-                        }
+                let (top, bottom) = (
+                    &src[2 * y * w..][..2 * ow],
+                    &src[(2 * y + 1) * w..][..2 * ow],
+                );
+                let (vals, idx) = (&mut vals[y * ow..][..ow], &mut idx[y * ow..][..ow]);
+                for (xo, (((v, i), t), b)) in vals
+                    .iter_mut()
+                    .zip(idx.iter_mut())
+                    .zip(top.chunks_exact(2))
+                    .zip(bottom.chunks_exact(2))
+                    .enumerate()
+                {
+                    // The first maximum in reading order; a NaN wins over numbers (as in PyTorch).
+                    let beats = |v: f32, best: f32| v > best || (v.is_nan() && !best.is_nan());
+                    let (mut best, mut at) = (t[0], 0);
+                    for (k, c) in [t[1], b[0], b[1]].into_iter().enumerate() {
+                        let take = beats(c, best);
+                        best = if take { c } else { best };
+                        at = if take { k + 1 } else { at };
                     }
-                    vals[y * ow + xo] = best;
-                    idx[y * ow + xo] = at as f32;
+                    let (dy, dx) = (at / 2, at % 2);
+                    *v = best;
+                    *i = ((2 * y + dy) * w + 2 * xo + dx) as f32;
                 }
             }
             return;

@@ -1,0 +1,77 @@
+//! Convolution and pooling benchmarks at W6's shapes (the Keras simple convnet, batch 128): each
+//! conv's forward, its backward (weight and bias gradients; the input gradient too for the second
+//! conv, as training needs), and the max pooling forward and backward.
+//!
+//! Run: `cargo bench --bench conv`. Throughput is in multiply-adds of the forward product:
+//! GFLOP/s = 2 × the reported Gelem/s (a backward does twice the forward's work when it computes
+//! both gradients).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use nnfacade::prelude::*;
+use nnfacade::tensor::{self as nt, Conv2dSpec, Pool2dSpec};
+use std::hint::black_box;
+
+fn random(shape: &[usize], seed: u64) -> Tensor {
+    let mut rng = Rng::seed_from(seed);
+    Tensor::from_fn(shape, || rng.uniform(-1.0, 1.0))
+}
+
+fn convolutions(c: &mut Criterion) {
+    let mut group = c.benchmark_group("conv2d");
+    group.sample_size(10);
+    // (name, input, weight, input gradient needed)
+    let cases = [
+        (
+            "conv1_128x1x28x28_32x3x3",
+            [128, 1, 28, 28],
+            [32, 1, 3, 3],
+            false,
+        ),
+        (
+            "conv2_128x32x13x13_64x3x3",
+            [128, 32, 13, 13],
+            [64, 32, 3, 3],
+            true,
+        ),
+    ];
+    for (name, xs, ws, need_x) in cases {
+        let (x, w, b) = (random(&xs, 1), random(&ws, 2), random(&[ws[0]], 3));
+        let spec = Conv2dSpec::default();
+        let y = nt::conv2d(&x, &w, Some(&b), spec);
+        let macs = y.len() * ws[1] * ws[2] * ws[3];
+        group.throughput(Throughput::Elements(macs as u64));
+        group.bench_function(BenchmarkId::new("forward", name), |bench| {
+            bench.iter(|| nt::conv2d(black_box(&x), &w, Some(&b), spec))
+        });
+        let g = random(y.shape(), 4);
+        group.bench_function(BenchmarkId::new("backward", name), |bench| {
+            bench.iter(|| nt::conv2d_backward(black_box(&x), &w, &g, spec, [need_x, true, true]))
+        });
+    }
+    group.finish();
+}
+
+fn pooling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("max_pool2d");
+    group.sample_size(20);
+    for (name, xs) in [
+        ("pool1_128x32x26x26", [128, 32, 26, 26]),
+        ("pool2_128x64x11x11", [128, 64, 11, 11]),
+    ] {
+        let x = random(&xs, 5);
+        let spec = Pool2dSpec::new([2, 2]);
+        let (y, at) = nt::max_pool2d(&x, spec);
+        let g = random(y.shape(), 6);
+        group.throughput(Throughput::Elements(x.len() as u64));
+        group.bench_function(BenchmarkId::new("forward", name), |bench| {
+            bench.iter(|| nt::max_pool2d(black_box(&x), spec))
+        });
+        group.bench_function(BenchmarkId::new("backward", name), |bench| {
+            bench.iter(|| nt::max_pool2d_backward(black_box(&g), &at, x.shape(), spec))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, convolutions, pooling);
+criterion_main!(benches);
