@@ -585,6 +585,21 @@ fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
             | LayerSpec::MaxPool2d { .. }
             | LayerSpec::AvgPool2d { .. }
             | LayerSpec::GlobalAvgPool2d { .. } => width = None,
+            LayerSpec::BatchNorm {
+                name,
+                channels,
+                spatial: false,
+                ..
+            } => {
+                if let Some((w, previous)) = width {
+                    if w != *channels {
+                        return Err(format!(
+                            "layer `{name}` normalises {channels} features but `{previous}` before it gives {w}"
+                        ));
+                    }
+                }
+            }
+            LayerSpec::BatchNorm { .. } => width = None,
             LayerSpec::LayerNorm {
                 name,
                 normalized_shape,

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod activation;
+mod batch_norm;
 mod conv;
 mod crc32;
 mod dropout;
@@ -17,6 +18,7 @@ mod spec;
 mod torch_loss;
 
 pub use activation::{Activation, ActivationFn};
+pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use conv::{AvgPool2d, Conv2d, GlobalAvgPool2d, MaxPool2d, Padding, Pool2d};
 pub use dropout::Dropout;
 pub use embedding::Embedding;

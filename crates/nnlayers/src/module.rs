@@ -78,4 +78,21 @@ pub trait Module: Send + Sync + std::fmt::Debug {
     fn spec(&self) -> Option<LayerSpec> {
         None
     }
+
+    /// How many of [`Module::parameters`]' values are not trained (BatchNorm's running
+    /// statistics), for `summary`.
+    fn non_trainable_count(&self) -> usize {
+        0
+    }
+
+    /// Whether the layer needs a whole batch in one forward pass (BatchNorm's statistics): `fit`
+    /// then runs each batch as one shard.
+    fn needs_whole_batch(&self) -> bool {
+        false
+    }
+
+    /// Applies what training forward passes gathered (BatchNorm folds the last batch's
+    /// statistics into its running estimates). `fit` calls it after each optimizer step; a
+    /// hand-written training loop calls [`Sequential::update_state`](crate::Sequential::update_state).
+    fn update_state(&mut self) {}
 }

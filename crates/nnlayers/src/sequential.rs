@@ -194,6 +194,29 @@ impl Sequential {
             .map_or(Device::Cpu, |p| p.value().device())
     }
 
+    /// Runs every layer's [`Module::update_state`] (BatchNorm's running statistics): call it
+    /// after each optimizer step of a hand-written training loop (`fit` does).
+    pub fn update_state(&mut self) {
+        for layer in &mut self.layers {
+            layer.update_state();
+        }
+    }
+
+    /// Whether some layer needs each batch in one forward pass ([`Module::needs_whole_batch`]).
+    pub fn needs_whole_batch(&self) -> bool {
+        self.layers.iter().any(|l| l.needs_whole_batch())
+    }
+
+    /// Appends batch normalisation over `features` of `(n, features)` rows.
+    pub fn batch_norm1d(self, features: usize) -> Self {
+        self.add(crate::BatchNorm1d::new(features))
+    }
+
+    /// Appends batch normalisation over the `channels` of `(n, channels, h, w)` images.
+    pub fn batch_norm2d(self, channels: usize) -> Self {
+        self.add(crate::BatchNorm2d::new(channels))
+    }
+
     /// Every trainable parameter, layer by layer.
     pub fn parameters(&self) -> Vec<&Param> {
         self.layers.iter().flat_map(|l| l.parameters()).collect()
@@ -261,10 +284,15 @@ impl Sequential {
             }
         }
         let total = self.parameter_count();
+        let frozen: usize = self.layers.iter().map(|l| l.non_trainable_count()).sum();
         out += &format!("{}\n", rule('='));
         out += &format!("Total params: {}\n", group_thousands(total));
-        out += &format!("Trainable params: {}\n", group_thousands(total));
-        out += &format!("Non-trainable params: 0\n{}\n", rule('_'));
+        out += &format!("Trainable params: {}\n", group_thousands(total - frozen));
+        out += &format!(
+            "Non-trainable params: {}\n{}\n",
+            group_thousands(frozen),
+            rule('_')
+        );
         Ok(out)
     }
 }

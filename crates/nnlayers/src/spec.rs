@@ -1,8 +1,8 @@
 //! `LayerSpec`: a built-in layer's configuration, as stored in model files.
 
 use crate::{
-    Activation, ActivationFn, AvgPool2d, Conv2d, Dropout, Embedding, Flatten, GlobalAvgPool2d,
-    LayerNorm, Linear, MaxPool2d, Module,
+    Activation, ActivationFn, AvgPool2d, BatchNorm, Conv2d, Dropout, Embedding, Flatten,
+    GlobalAvgPool2d, LayerNorm, Linear, MaxPool2d, Module,
 };
 use nnautograd::nntensor::Tensor;
 use nnautograd::nntensor::{Conv2dSpec, Pool2dSpec};
@@ -107,6 +107,19 @@ pub enum LayerSpec {
         /// Layer name.
         name: String,
     },
+    /// Batch normalisation.
+    BatchNorm {
+        /// Layer name.
+        name: String,
+        /// Channels (or features) normalised.
+        channels: usize,
+        /// Over `(n, c, h, w)` images (true) or `(n, c)` rows.
+        spatial: bool,
+        /// Added to the variance.
+        eps: f32,
+        /// Weight of each batch in the running statistics.
+        momentum: f32,
+    },
 }
 
 impl LayerSpec {
@@ -209,6 +222,19 @@ impl LayerSpec {
                 (Box::new(layer), name)
             }
             LayerSpec::GlobalAvgPool2d { name } => (Box::new(GlobalAvgPool2d::new()), name),
+            LayerSpec::BatchNorm {
+                name,
+                channels,
+                spatial,
+                eps,
+                momentum,
+            } => {
+                if !(eps.is_finite() && *eps >= 0.0 && (0.0..=1.0).contains(momentum)) {
+                    return None;
+                }
+                let layer = BatchNorm::with_options(*channels, *spatial, *eps, *momentum);
+                (Box::new(layer), name)
+            }
         };
         layer.set_name(name.clone());
         Some(layer)
@@ -254,6 +280,12 @@ impl LayerSpec {
                     return None;
                 }
                 count.checked_mul(*dim)
+            }
+            LayerSpec::BatchNorm { channels, .. } => {
+                if *channels > MAX_FEATURES {
+                    return None;
+                }
+                channels.checked_mul(4)
             }
             LayerSpec::Conv2d {
                 in_channels,

@@ -75,8 +75,9 @@ pub(crate) fn forward_backward(
         tapes.len() >= parts.len() && contexts.len() >= parts.len(),
         "one tape and one context per shard"
     );
-    if spec.device != Device::Cpu {
-        // A GPU runs the whole batch at once; the CPU's shards exist to keep two cores busy.
+    if spec.device != Device::Cpu || spec.network.needs_whole_batch() {
+        // A GPU runs the whole batch at once (the CPU's shards exist to keep two cores busy), and
+        // batch normalisation needs the whole batch's statistics.
         return vec![shard(
             spec,
             data,
@@ -157,6 +158,8 @@ pub(crate) fn reduce(results: Vec<StepResult>) -> StepResult {
 /// Applies one optimizer update to the network's parameters from the reduced gradients.
 pub(crate) fn apply(optimizer: &mut dyn Optimizer, network: &mut Sequential, grads: &Grads) {
     optimizer.step(&mut network.parameters_mut(), grads);
+    // Layer state gathered in the forward pass (BatchNorm's running statistics).
+    network.update_state();
 }
 
 /// One shard: gathers its rows, runs the network, and returns `weight` × its mean loss with the

@@ -122,3 +122,41 @@ fn a_convnet_learns_bars_and_saves_and_loads() {
         model.network().layers()[0].spec()
     );
 }
+
+#[test]
+fn a_convnet_with_batch_norm_trains_and_evaluates_with_running_statistics() {
+    let data = bars(200, 4);
+    let network = Sequential::new(5)
+        .conv2d(1, 4, [3, 3])
+        .batch_norm2d(4)
+        .relu()
+        .max_pool2d([2, 2])
+        .flatten()
+        .linear(36, 2)
+        .softmax();
+    let mut model = Model::new(network).with_input_shape(&[1, 8, 8]);
+    assert!(model.summary().unwrap().contains("Non-trainable params: 8"));
+    model.compile(
+        Adam::new(0.01),
+        Loss::SparseCategoricalCrossEntropy,
+        &[Metric::Accuracy],
+    );
+    let options = FitOptions {
+        epochs: 10,
+        batch_size: 100,
+        verbosity: Verbosity::Silent,
+        ..Default::default()
+    };
+    model.fit(&data, options).unwrap();
+    let running_var = model.network().parameters()[5].value().to_vec();
+    assert!(
+        running_var.iter().all(|&v| v > 0.0 && v != 1.0),
+        "{running_var:?}"
+    );
+    let accuracy = model
+        .evaluate(&bars(100, 6))
+        .unwrap()
+        .metric("accuracy")
+        .unwrap();
+    assert!(accuracy >= 0.95, "accuracy {accuracy}");
+}

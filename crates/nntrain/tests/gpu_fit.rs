@@ -159,8 +159,10 @@ fn a_gpu_trained_model_evaluates_predicts_and_saves_like_the_cpu() {
     let Some(d) = gpu() else { return };
     let data = synthetic::spirals(24, 2, 0.1, 5);
     let mut model = Model::new(
+        // With batch normalisation: its running statistics train, save and evaluate there too.
         Sequential::new(1)
             .linear(2, 6)
+            .batch_norm1d(6)
             .relu()
             .linear(6, 2)
             .softmax(),
