@@ -612,21 +612,12 @@ impl Model {
     }
 }
 
-/// Refuses metrics that cannot be computed from the targets this loss reads.
 /// The training set copied to `device` once, when that is a GPU and the inputs fit in one of its
 /// kernels' bindings (at most 1 GiB, to leave room for the model); `None` otherwise, and each
 /// step then copies its rows from the host.
 fn on_device(train: &Dataset, device: Device) -> Result<Option<Dataset>, TrainError> {
-    let fits = |bytes: usize| {
-        #[cfg(feature = "gpu")]
-        if let Device::Gpu(index) = device {
-            let limit = nt::gpu::max_tensor_bytes(index).min(1 << 30);
-            return bytes as u64 <= limit;
-        }
-        let _ = bytes;
-        false
-    };
-    if device == Device::Cpu || !fits(train.inputs().len() * 4) {
+    let bytes = (train.inputs().len() * 4) as u64;
+    if bytes > device_binding_limit(device).min(1 << 30) {
         return Ok(None);
     }
     let x = train.inputs().to(&device);
@@ -634,6 +625,16 @@ fn on_device(train: &Dataset, device: Device) -> Result<Option<Dataset>, TrainEr
     Ok(Some(Dataset::new(x, y)?))
 }
 
+/// The largest tensor one kernel of `device` can read, in bytes; 0 for the CPU (nothing to copy).
+fn device_binding_limit(device: Device) -> u64 {
+    match device {
+        Device::Cpu => 0,
+        #[cfg(feature = "gpu")]
+        Device::Gpu(index) => nt::gpu::max_tensor_bytes(index),
+    }
+}
+
+/// Refuses metrics that cannot be computed from the targets this loss reads.
 fn check_metrics(loss: Loss, metrics: &[Metric]) -> Result<(), TrainError> {
     use crate::loss::TargetKind::{ClassIndices, OneHot, SameAsOutput};
     for &m in metrics {

@@ -40,7 +40,8 @@ pub struct FitOptions<'a> {
     pub stop_on_non_finite_loss: bool,
     /// Where to train: `None` (the default) trains where the model's parameters are; `Some(d)`
     /// moves the model to `d` first (it stays there: `evaluate`, `predict` and `save` work from
-    /// any device). Batches are gathered on the host and copied to the device each step.
+    /// any device). On a GPU the training set is copied there once when it fits (up to 1 GiB of
+    /// inputs) and each step gathers its rows there; otherwise each step copies its batch.
     pub device: Option<Device>,
 }
 

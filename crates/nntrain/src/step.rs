@@ -70,23 +70,17 @@ pub(crate) fn forward_backward(
     tapes: &mut [Tape],
     contexts: &mut [Context],
 ) -> Vec<StepResult> {
-    let parts = shards(rows);
+    // A GPU runs the whole batch at once (the CPU's shards exist to keep two cores busy), and
+    // batch normalisation needs the whole batch's statistics.
+    let parts = if spec.device != Device::Cpu || spec.network.needs_whole_batch() {
+        vec![rows]
+    } else {
+        shards(rows)
+    };
     assert!(
         tapes.len() >= parts.len() && contexts.len() >= parts.len(),
         "one tape and one context per shard"
     );
-    if spec.device != Device::Cpu || spec.network.needs_whole_batch() {
-        // A GPU runs the whole batch at once (the CPU's shards exist to keep two cores busy), and
-        // batch normalisation needs the whole batch's statistics.
-        return vec![shard(
-            spec,
-            data,
-            rows,
-            1.0,
-            &mut tapes[0],
-            &mut contexts[0],
-        )];
-    }
     if let [only] = parts[..] {
         // One shard: its products may use every thread.
         return vec![shard(
