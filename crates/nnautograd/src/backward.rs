@@ -319,7 +319,8 @@ fn backward_node(
                 accumulate(slots, x, dx);
             }
         }
-        &Op::Conv2d { x, w, b, spec } => {
+        Op::Conv2d { x, w, b, spec } => {
+            let (x, w, b, spec) = (*x, *w, *b, **spec);
             let need_b = b.is_some_and(needs);
             let [dx, dw, db] =
                 nt::conv2d_backward(val(x), val(w), &g, spec, [needs(x), needs(w), need_b]);
@@ -333,14 +334,10 @@ fn backward_node(
                 accumulate(slots, x, dx);
             }
         }
-        Op::MaxPool2d {
-            input,
-            indices,
-            spec,
-        } => accumulate(
+        Op::MaxPool2d { input, saved } => accumulate(
             slots,
             *input,
-            nt::max_pool2d_backward(&g, indices, val(*input).shape(), *spec),
+            nt::max_pool2d_backward(&g, &saved.0, val(*input).shape(), saved.1),
         ),
         Op::AvgPool2d { input, spec } => accumulate(
             slots,

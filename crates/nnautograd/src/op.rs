@@ -46,18 +46,19 @@ pub(crate) enum Op {
     },
     /// Reversed along the axes.
     Flip(usize, Vec<isize>),
-    /// `input[p with p[axis] = index[p]]`.
+    /// `input[p with p[axis] = index[p]]` (the index boxed, as for `ScatterAdd`).
     Gather {
         input: usize,
         axis: isize,
-        index: Tensor,
+        index: Box<Tensor>,
     },
-    /// `input` with `src` added at the positions `index` names along `axis`.
+    /// `input` with `src` added at the positions `index` names along `axis` (boxed: the
+    /// largest variant sets every node's size).
     ScatterAdd {
         input: usize,
         src: usize,
         axis: isize,
-        index: Tensor,
+        index: Box<Tensor>,
     },
     /// Tiled `counts` times per axis.
     Repeat {
@@ -78,7 +79,7 @@ pub(crate) enum Op {
     Cumsum(usize, isize),
     /// `a` where `cond` is non-zero, else `b` (broadcast together).
     Where {
-        cond: Tensor,
+        cond: Box<Tensor>,
         a: usize,
         b: usize,
     },
@@ -101,18 +102,18 @@ pub(crate) enum Op {
         w: usize,
         b: Option<usize>,
     },
-    /// A 2-D convolution of `x` with `w`, plus `b`.
+    /// A 2-D convolution of `x` with `w`, plus `b` (the geometry boxed, as for `MaxPool2d`).
     Conv2d {
         x: usize,
         w: usize,
         b: Option<usize>,
-        spec: nntensor::Conv2dSpec,
+        spec: Box<nntensor::Conv2dSpec>,
     },
-    /// Max pooling, with each window's maximum position from the forward.
+    /// Max pooling, with each window's maximum position from the forward (boxed: the largest
+    /// variant sets the size of every node, which the tiny-step workloads copy per op).
     MaxPool2d {
         input: usize,
-        indices: Tensor,
-        spec: nntensor::Pool2dSpec,
+        saved: Box<(Tensor, nntensor::Pool2dSpec)>,
     },
     /// Average pooling.
     AvgPool2d {
@@ -141,5 +142,20 @@ impl Op {
                     .to_string()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_node_op_stays_small() {
+        // Every recorded node holds an `Op`; the tiny-step workloads (W4, W5) copy one per op.
+        // 80 bytes: the fused loss's saved gradient (a `Tensor`, 64 bytes) and its input. A
+        // variant larger than that boxes what it saves.
+        assert!(
+            std::mem::size_of::<super::Op>() <= 80,
+            "Op is {} bytes",
+            std::mem::size_of::<super::Op>()
+        );
     }
 }

@@ -38,7 +38,7 @@ impl<'t> Var<'t> {
             x: self.index,
             w: weight.index,
             b: bias.map(|b| b.index),
-            spec,
+            spec: Box::new(spec),
         };
         self.tape.push(NodeValue::Owned(value), op, requires_grad)
     }
@@ -61,8 +61,7 @@ impl<'t> Var<'t> {
         let (value, indices) = nt::max_pool2d(&self.value(), spec);
         let op = Op::MaxPool2d {
             input: self.index,
-            indices,
-            spec,
+            saved: Box::new((indices, spec)),
         };
         Var::record(&[self], value, op)
     }

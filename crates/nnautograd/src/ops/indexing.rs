@@ -319,7 +319,7 @@ impl<'t> Var<'t> {
             Op::Gather {
                 input: self.index,
                 axis,
-                index: index.clone(),
+                index: Box::new(index.clone()),
             }
         } else {
             Op::Leaf
@@ -351,7 +351,7 @@ impl<'t> Var<'t> {
                 input: self.index,
                 src: src.index,
                 axis,
-                index: index.clone(),
+                index: Box::new(index.clone()),
             }
         } else {
             Op::Leaf

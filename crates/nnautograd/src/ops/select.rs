@@ -121,7 +121,7 @@ impl<'t> Var<'t> {
         let value = nt::where_cond(cond, &self.value(), &other.value());
         let op = if Var::needs_grad(&[self, other]) {
             Op::Where {
-                cond: cond.clone(),
+                cond: Box::new(cond.clone()),
                 a: self.index,
                 b: other.index,
             }
