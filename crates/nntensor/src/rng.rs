@@ -63,6 +63,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         let s = &mut self.state;
         let result = s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
@@ -77,16 +78,19 @@ impl Rng {
     }
 
     /// A uniform `f32` in `[0, 1)` with 24 random bits.
+    #[inline]
     pub fn next_f32(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 * (1.0 / (1u64 << 24) as f32)
     }
 
     /// A uniform `f64` in `[0, 1)` with 53 random bits.
+    #[inline]
     pub fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// A uniform `f32` in `[low, high)`.
+    #[inline]
     pub fn uniform(&mut self, low: f32, high: f32) -> f32 {
         let x = low + (high - low) * self.next_f32();
         // Rounding can land exactly on `high`; keep the interval half-open.

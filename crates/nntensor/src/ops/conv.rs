@@ -343,13 +343,11 @@ pub fn max_pool2d_backward(
     );
     same_device("max_pool2d backward", g.device(), indices.device());
     let dims = [input[0], input[1], input[2], input[3]];
-    #[cfg(not(feature = "gpu"))]
-    let _ = spec;
     let out_hw = [g.shape()[2], g.shape()[3]];
     match (g.storage(), indices.storage()) {
         (Storage::Cpu(gs), Storage::Cpu(is)) => Tensor::cpu(
             Shape::from(input),
-            cpu::max_pool2d_backward(gs, is, dims, out_hw),
+            cpu::max_pool2d_backward(gs, is, dims, &spec.window(), out_hw),
         ),
         #[cfg(feature = "gpu")]
         (Storage::Gpu(gs), Storage::Gpu(is)) => Tensor::gpu(

@@ -1,0 +1,200 @@
+//! The CPU convolution and pooling kernels against direct loops written from the definitions,
+//! on the shapes where their fast paths branch: rows shorter and longer than a vector block
+//! (im2col's short copies), odd planes that 2×2 pooling leaves a row and a column of, tied
+//! maxima and NaN.
+
+use nntensor::{
+    conv2d, conv2d_backward, max_pool2d, max_pool2d_backward, Conv2dSpec, Pool2dSpec, Rng, Tensor,
+};
+
+fn random(shape: &[usize], seed: u64) -> Tensor {
+    let mut rng = Rng::seed_from(seed);
+    Tensor::from_fn(shape.to_vec(), || rng.uniform(-1.0, 1.0))
+}
+
+/// Input `(n, c, h, w)` element, or 0 outside the plane.
+fn at(x: &[f32], [_, c, h, w]: [usize; 4], [img, ch, y, xx]: [isize; 4]) -> f32 {
+    if y < 0 || xx < 0 || y >= h as isize || xx >= w as isize {
+        return 0.0;
+    }
+    x[((img as usize * c + ch as usize) * h + y as usize) * w + xx as usize]
+}
+
+/// The convolution, its input gradient and its weight gradient from the definition, in f64.
+#[allow(clippy::too_many_arguments)]
+fn reference(
+    x: &[f32],
+    dims: [usize; 4],
+    weight: &[f32],
+    o: usize,
+    [kh, kw]: [usize; 2],
+    [sy, sx]: [usize; 2],
+    [py, px]: [usize; 2],
+    [oh, ow]: [usize; 2],
+    g: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let [n, c, h, w] = dims;
+    let mut out = vec![0.0f64; n * o * oh * ow];
+    let mut dx = vec![0.0f64; n * c * h * w];
+    let mut dw = vec![0.0f64; o * c * kh * kw];
+    for img in 0..n {
+        for oc in 0..o {
+            for y in 0..oh {
+                for xx in 0..ow {
+                    let oi = ((img * o + oc) * oh + y) * ow + xx;
+                    for ci in 0..c {
+                        for ki in 0..kh {
+                            for kj in 0..kw {
+                                let iy = (y * sy + ki) as isize - py as isize;
+                                let ix = (xx * sx + kj) as isize - px as isize;
+                                let wi = ((oc * c + ci) * kh + ki) * kw + kj;
+                                let v = at(x, dims, [img as isize, ci as isize, iy, ix]) as f64;
+                                out[oi] += weight[wi] as f64 * v;
+                                dw[wi] += g[oi] as f64 * v;
+                                if iy >= 0 && ix >= 0 && (iy as usize) < h && (ix as usize) < w {
+                                    let xi = ((img * c + ci) * h + iy as usize) * w + ix as usize;
+                                    dx[xi] += g[oi] as f64 * weight[wi] as f64;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let f = |v: Vec<f64>| v.into_iter().map(|v| v as f32).collect();
+    (f(out), f(dx), f(dw))
+}
+
+fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (&a, &b)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-4 * (1.0 + b.abs()),
+            "{what}[{i}]: {a} against the definition's {b}"
+        );
+    }
+}
+
+#[test]
+fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
+    // Widths 3..=30 cover im2col's copies of fewer than 8 values, exactly 8, and 8-blocks with
+    // an overlapping tail; stride and padding cover the general path.
+    let cases = [
+        ([2, 3, 5, 3], 4, [3, 3], [1, 1], [0, 0]),
+        ([1, 2, 9, 10], 3, [3, 3], [1, 1], [0, 0]),
+        ([2, 2, 8, 13], 5, [3, 2], [1, 1], [1, 0]),
+        ([1, 3, 7, 30], 2, [3, 3], [1, 1], [1, 1]),
+        ([2, 2, 11, 17], 3, [3, 3], [2, 2], [1, 1]),
+        ([1, 1, 6, 26], 4, [2, 5], [1, 3], [0, 2]),
+    ];
+    for (seed, (dims, o, kernel, stride, padding)) in cases.into_iter().enumerate() {
+        let [n, c, h, w] = dims;
+        let x = random(&dims, seed as u64);
+        let weight = random(&[o, c, kernel[0], kernel[1]], 100 + seed as u64);
+        let spec = Conv2dSpec {
+            stride,
+            padding,
+            ..Default::default()
+        };
+        let y = conv2d(&x, &weight, None, spec);
+        let (oh, ow) = (y.shape()[2], y.shape()[3]);
+        assert_eq!(oh, (h + 2 * padding[0] - kernel[0]) / stride[0] + 1);
+        assert_eq!(ow, (w + 2 * padding[1] - kernel[1]) / stride[1] + 1);
+        let g = random(&[n, o, oh, ow], 200 + seed as u64);
+        let (want_y, want_dx, want_dw) = reference(
+            &x.to_vec(),
+            dims,
+            &weight.to_vec(),
+            o,
+            kernel,
+            stride,
+            padding,
+            [oh, ow],
+            &g.to_vec(),
+        );
+        let case = format!("case {seed} {dims:?}");
+        assert_close(&format!("{case} forward"), &y.to_vec(), &want_y);
+        let [dx, dw, _] = conv2d_backward(&x, &weight, &g, spec, [true, true, false]);
+        assert_close(
+            &format!("{case} dx"),
+            &dx.expect("asked").to_vec(),
+            &want_dx,
+        );
+        assert_close(
+            &format!("{case} dw"),
+            &dw.expect("asked").to_vec(),
+            &want_dw,
+        );
+    }
+}
+
+/// 2×2 max pooling from the definition: the first maximum in reading order, NaN beating
+/// numbers; its values, flat indices and the gradient `g` routed back.
+fn pool_reference(
+    x: &[f32],
+    [n, c, h, w]: [usize; 4],
+    g: &[f32],
+) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (oh, ow) = (h / 2, w / 2);
+    let (mut values, mut indices, mut dx) = (vec![], vec![], vec![0.0; n * c * h * w]);
+    for plane in 0..n * c {
+        for y in 0..oh {
+            for xx in 0..ow {
+                let mut best: Option<(f32, usize)> = None;
+                for (dy, dxx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                    let i = (2 * y + dy) * w + 2 * xx + dxx;
+                    let v = x[plane * h * w + i];
+                    let better = match best {
+                        None => true,
+                        Some((b, _)) => v > b || (v.is_nan() && !b.is_nan()),
+                    };
+                    if better {
+                        best = Some((v, i));
+                    }
+                }
+                let (v, i) = best.expect("four candidates");
+                values.push(v);
+                indices.push(i as f32);
+                dx[plane * h * w + i] += g[values.len() - 1];
+            }
+        }
+    }
+    (values, indices, dx)
+}
+
+#[test]
+fn two_by_two_max_pooling_matches_the_definition_on_odd_planes_ties_and_nan() {
+    for (seed, dims) in [
+        [2, 3, 6, 6],
+        [1, 2, 7, 5],
+        [2, 4, 11, 11],
+        [1, 1, 26, 26],
+        [1, 2, 3, 9],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let [n, c, h, w] = dims;
+        // Small integers make ties common; a few NaN sit among them.
+        let mut rng = Rng::seed_from(seed as u64);
+        let data: Vec<f32> = (0..n * c * h * w)
+            .map(|_| match (rng.next_f32() * 8.0) as u32 {
+                0 => f32::NAN,
+                k => (k % 3) as f32,
+            })
+            .collect();
+        let x = Tensor::from_vec(dims.to_vec(), data.clone()).expect("sizes agree");
+        let spec = Pool2dSpec::new([2, 2]);
+        let (values, indices) = max_pool2d(&x, spec);
+        let g = random(&[n, c, h / 2, w / 2], 50 + seed as u64);
+        let (want_values, want_indices, want_dx) = pool_reference(&data, dims, &g.to_vec());
+        let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
+        for (i, (&a, &b)) in values.to_vec().iter().zip(&want_values).enumerate() {
+            assert!(same(a, b), "{dims:?} value {i}: {a} against {b}");
+        }
+        assert_eq!(indices.to_vec(), want_indices, "{dims:?} indices");
+        let dx = max_pool2d_backward(&g, &indices, &dims, spec);
+        assert_eq!(dx.to_vec(), want_dx, "{dims:?} gradient");
+    }
+}
