@@ -3,6 +3,7 @@
 //! (im2col's short copies), odd planes that 2×2 pooling leaves a row and a column of, tied
 //! maxima and NaN.
 
+use nntensor::cpu::single_threaded;
 use nntensor::{
     conv2d, conv2d_backward, max_pool2d, max_pool2d_backward, Conv2dSpec, Pool2dSpec, Rng, Tensor,
 };
@@ -87,6 +88,7 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
         ([1, 3, 7, 30], 2, [3, 3], [1, 1], [1, 1]),
         ([2, 2, 11, 17], 3, [3, 3], [2, 2], [1, 1]),
         ([1, 1, 6, 26], 4, [2, 5], [1, 3], [0, 2]),
+        ([8, 2, 14, 14], 32, [3, 3], [1, 1], [1, 1]),
     ];
     for (seed, (dims, o, kernel, stride, padding)) in cases.into_iter().enumerate() {
         let [n, c, h, w] = dims;
@@ -113,19 +115,22 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
             [oh, ow],
             &g.to_vec(),
         );
-        let case = format!("case {seed} {dims:?}");
-        assert_close(&format!("{case} forward"), &y.to_vec(), &want_y);
-        let [dx, dw, _] = conv2d_backward(&x, &weight, &g, spec, [true, true, false]);
-        assert_close(
-            &format!("{case} dx"),
-            &dx.expect("asked").to_vec(),
-            &want_dx,
-        );
-        assert_close(
-            &format!("{case} dw"),
-            &dw.expect("asked").to_vec(),
-            &want_dw,
-        );
+        for one_thread in [false, true] {
+            let run = || {
+                let y = conv2d(&x, &weight, None, spec);
+                let [dx, dw, _] = conv2d_backward(&x, &weight, &g, spec, [true, true, false]);
+                (y, dx.expect("asked"), dw.expect("asked"))
+            };
+            let (y, dx, dw) = if one_thread {
+                single_threaded(run)
+            } else {
+                run()
+            };
+            let case = format!("case {seed} {dims:?} on one thread: {one_thread}");
+            assert_close(&format!("{case} forward"), &y.to_vec(), &want_y);
+            assert_close(&format!("{case} dx"), &dx.to_vec(), &want_dx);
+            assert_close(&format!("{case} dw"), &dw.to_vec(), &want_dw);
+        }
     }
 }
 
@@ -186,15 +191,27 @@ fn two_by_two_max_pooling_matches_the_definition_on_odd_planes_ties_and_nan() {
             .collect();
         let x = Tensor::from_vec(dims.to_vec(), data.clone()).expect("sizes agree");
         let spec = Pool2dSpec::new([2, 2]);
-        let (values, indices) = max_pool2d(&x, spec);
         let g = random(&[n, c, h / 2, w / 2], 50 + seed as u64);
         let (want_values, want_indices, want_dx) = pool_reference(&data, dims, &g.to_vec());
         let same = |a: f32, b: f32| a == b || (a.is_nan() && b.is_nan());
-        for (i, (&a, &b)) in values.to_vec().iter().zip(&want_values).enumerate() {
-            assert!(same(a, b), "{dims:?} value {i}: {a} against {b}");
+        // Both code paths: planes on rayon's threads (large inputs) and on one thread.
+        for one_thread in [false, true] {
+            let run = || {
+                let (values, indices) = max_pool2d(&x, spec);
+                let dx = max_pool2d_backward(&g, &indices, &dims, spec);
+                (values, indices, dx)
+            };
+            let (values, indices, dx) = if one_thread {
+                single_threaded(run)
+            } else {
+                run()
+            };
+            let case = format!("{dims:?} on one thread: {one_thread}");
+            for (i, (&a, &b)) in values.to_vec().iter().zip(&want_values).enumerate() {
+                assert!(same(a, b), "{case} value {i}: {a} against {b}");
+            }
+            assert_eq!(indices.to_vec(), want_indices, "{case} indices");
+            assert_eq!(dx.to_vec(), want_dx, "{case} gradient");
         }
-        assert_eq!(indices.to_vec(), want_indices, "{dims:?} indices");
-        let dx = max_pool2d_backward(&g, &indices, &dims, spec);
-        assert_eq!(dx.to_vec(), want_dx, "{dims:?} gradient");
     }
 }

@@ -56,6 +56,12 @@ fn copy_short(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// Whether a convolution window has no padding and stride and dilation 1 (the Keras convnet's
+/// "valid" 3×3): every tap's rows are plain runs of the input rows.
+fn is_dense(spec: &Window) -> bool {
+    spec.padding == [0, 0] && spec.stride == [1, 1] && spec.dilation == [1, 1]
+}
+
 /// One image's columns `(c·kh·kw, oh·ow)`: row `(ci, ki, kj)`, column `(oh, ow)`, the input
 /// element under that tap or 0 in the padding. Overwrites all of `cols`. Inlined into the
 /// caller's [`wide`] block.
@@ -70,6 +76,20 @@ fn im2col_one(
     let [kh, kw] = spec.kernel;
     let (sy, sx) = (spec.stride[0], spec.stride[1]);
     let p = oh * ow;
+    if is_dense(spec) {
+        // No padding, stride and dilation 1: tap (ki, kj)'s row is output row y's `ow` inputs
+        // from input row y + ki, column kj on.
+        for (ci, taps) in cols.chunks_exact_mut(kh * kw * p).enumerate() {
+            let plane = &x[ci * h * w..][..h * w];
+            for (tap, row) in taps.chunks_exact_mut(p).enumerate() {
+                let (ki, kj) = (tap / kw, tap % kw);
+                for (dst, src) in row.chunks_exact_mut(ow).zip(plane[ki * w + kj..].chunks(w)) {
+                    copy_short(dst, src);
+                }
+            }
+        }
+        return;
+    }
     for ci in 0..c {
         let plane = &x[ci * h * w..][..h * w];
         for ki in 0..kh {
@@ -123,6 +143,22 @@ fn col2im_one(
     let [kh, kw] = spec.kernel;
     let (sy, sx) = (spec.stride[0], spec.stride[1]);
     let p = oh * ow;
+    if is_dense(spec) {
+        // As in im2col_one's dense case: row y of tap (ki, kj) adds into input row y + ki from
+        // column kj on.
+        for (ci, taps) in cols.chunks_exact(kh * kw * p).enumerate() {
+            let plane = &mut dx[ci * h * w..][..h * w];
+            for (tap, row) in taps.chunks_exact(p).enumerate() {
+                let (ki, kj) = (tap / kw, tap % kw);
+                for (src, line) in row.chunks_exact(ow).zip(plane[ki * w + kj..].chunks_mut(w)) {
+                    for (d, &v) in line[..ow].iter_mut().zip(src) {
+                        *d += v;
+                    }
+                }
+            }
+        }
+        return;
+    }
     for ci in 0..c {
         let plane = &mut dx[ci * h * w..][..h * w];
         for ki in 0..kh {
