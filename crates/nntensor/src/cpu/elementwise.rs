@@ -136,93 +136,49 @@ fn zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
     out
 }
 
-/// Where [`apply_unary`] writes: over its input, or into a new buffer (one pass, no copy first).
-trait UnaryTarget {
-    /// `f` applied to every element.
-    fn apply(self, f: impl Fn(f32) -> f32);
-}
-
-/// Every element of a buffer replaced by `f` of itself.
-struct InPlace<'a>(&'a mut [f32]);
-
-impl UnaryTarget for InPlace<'_> {
-    #[inline(always)]
-    fn apply(self, f: impl Fn(f32) -> f32) {
-        map_inplace(self.0, f);
-    }
-}
-
-/// `f` of every element of `src`, appended to the empty `dst`.
-struct IntoNew<'a> {
-    src: &'a [f32],
-    dst: &'a mut Vec<f32>,
-}
-
-impl UnaryTarget for IntoNew<'_> {
-    #[inline(always)]
-    fn apply(self, f: impl Fn(f32) -> f32) {
-        let (src, dst) = (self.src, self.dst);
-        wide(
-            #[inline(always)]
-            || dst.extend(src.iter().map(|&v| f(v))),
-        );
-    }
-}
-
 /// `op` applied to every element.
 pub(crate) fn unary(op: UnaryOp, x: &[f32]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(x.len());
-    apply_unary(
-        op,
-        IntoNew {
-            src: x,
-            dst: &mut out,
-        },
-    );
+    let mut out = x.to_vec();
+    unary_inplace(op, &mut out);
     out
 }
 
-/// `x = op(x)` for every element.
+/// `x = op(x)` for every element. One loop per op, so each is vectorised on its own.
 pub(crate) fn unary_inplace(op: UnaryOp, x: &mut [f32]) {
-    apply_unary(op, InPlace(x));
-}
-
-/// `op` through `target`. One loop per op, so each is vectorised on its own.
-fn apply_unary(op: UnaryOp, x: impl UnaryTarget) {
     match op {
-        UnaryOp::Neg => x.apply(|v| -v),
-        UnaryOp::Exp => x.apply(f32::exp),
-        UnaryOp::Log => x.apply(f32::ln),
-        UnaryOp::Sqrt => x.apply(f32::sqrt),
-        UnaryOp::Abs => x.apply(f32::abs),
-        UnaryOp::Sigmoid => x.apply(sigmoid_scalar),
-        UnaryOp::Tanh => x.apply(f32::tanh),
-        UnaryOp::Relu => x.apply(|v| v.max(0.0)),
-        UnaryOp::Softplus => x.apply(|v| v.max(0.0) + ln_1p_unit(exp_fast(-v.abs()))),
-        UnaryOp::LeakyRelu(s) => x.apply(|v| if v > 0.0 { v } else { s * v }),
-        UnaryOp::Clamp { min, max } => x.apply(|v| v.clamp(min, max)),
-        UnaryOp::Powi(n) => x.apply(|v| v.powi(n)),
-        UnaryOp::Powf(p) => x.apply(|v| v.powf(p)),
-        UnaryOp::AddScalar(s) => x.apply(|v| v + s),
-        UnaryOp::MulScalar(s) => x.apply(|v| v * s),
-        UnaryOp::DivScalar(s) => x.apply(|v| v / s),
-        UnaryOp::Sin => x.apply(f32::sin),
-        UnaryOp::Cos => x.apply(f32::cos),
-        UnaryOp::Log1p => x.apply(f32::ln_1p),
-        UnaryOp::Expm1 => x.apply(f32::exp_m1),
-        UnaryOp::Rsqrt => x.apply(|v| 1.0 / v.sqrt()),
-        UnaryOp::Reciprocal => x.apply(|v| 1.0 / v),
-        UnaryOp::Square => x.apply(|v| v * v),
-        UnaryOp::Sign => x.apply(sign),
-        UnaryOp::Erf => x.apply(libm::erff),
-        UnaryOp::Gelu => x.apply(gelu),
-        UnaryOp::GeluTanh => x.apply(|v| gelu_tanh(v).0),
-        UnaryOp::Silu => x.apply(|v| v * sigmoid_scalar(v)),
-        UnaryOp::Elu(alpha) => x.apply(|v| elu(v, alpha)),
-        UnaryOp::Selu => x.apply(|v| SELU_SCALE * elu(v, SELU_ALPHA)),
-        UnaryOp::Softsign => x.apply(|v| v / (1.0 + v.abs())),
-        UnaryOp::LogSigmoid => x.apply(|v| v.min(0.0) - ln_1p_unit(exp_fast(-v.abs()))),
-        UnaryOp::Hardtanh { min, max } => x.apply(|v| v.clamp(min, max)),
+        UnaryOp::Neg => map_inplace(x, |v| -v),
+        UnaryOp::Exp => map_inplace(x, f32::exp),
+        UnaryOp::Log => map_inplace(x, f32::ln),
+        UnaryOp::Sqrt => map_inplace(x, f32::sqrt),
+        UnaryOp::Abs => map_inplace(x, f32::abs),
+        UnaryOp::Sigmoid => map_inplace(x, sigmoid_scalar),
+        UnaryOp::Tanh => map_inplace(x, f32::tanh),
+        UnaryOp::Relu => map_inplace(x, |v| v.max(0.0)),
+        UnaryOp::Softplus => map_inplace(x, |v| v.max(0.0) + ln_1p_unit(exp_fast(-v.abs()))),
+        UnaryOp::LeakyRelu(s) => map_inplace(x, |v| if v > 0.0 { v } else { s * v }),
+        UnaryOp::Clamp { min, max } => map_inplace(x, |v| v.clamp(min, max)),
+        UnaryOp::Powi(n) => map_inplace(x, |v| v.powi(n)),
+        UnaryOp::Powf(p) => map_inplace(x, |v| v.powf(p)),
+        UnaryOp::AddScalar(s) => map_inplace(x, |v| v + s),
+        UnaryOp::MulScalar(s) => map_inplace(x, |v| v * s),
+        UnaryOp::DivScalar(s) => map_inplace(x, |v| v / s),
+        UnaryOp::Sin => map_inplace(x, f32::sin),
+        UnaryOp::Cos => map_inplace(x, f32::cos),
+        UnaryOp::Log1p => map_inplace(x, f32::ln_1p),
+        UnaryOp::Expm1 => map_inplace(x, f32::exp_m1),
+        UnaryOp::Rsqrt => map_inplace(x, |v| 1.0 / v.sqrt()),
+        UnaryOp::Reciprocal => map_inplace(x, |v| 1.0 / v),
+        UnaryOp::Square => map_inplace(x, |v| v * v),
+        UnaryOp::Sign => map_inplace(x, sign),
+        UnaryOp::Erf => map_inplace(x, libm::erff),
+        UnaryOp::Gelu => map_inplace(x, gelu),
+        UnaryOp::GeluTanh => map_inplace(x, |v| gelu_tanh(v).0),
+        UnaryOp::Silu => map_inplace(x, |v| v * sigmoid_scalar(v)),
+        UnaryOp::Elu(alpha) => map_inplace(x, |v| elu(v, alpha)),
+        UnaryOp::Selu => map_inplace(x, |v| SELU_SCALE * elu(v, SELU_ALPHA)),
+        UnaryOp::Softsign => map_inplace(x, |v| v / (1.0 + v.abs())),
+        UnaryOp::LogSigmoid => map_inplace(x, |v| v.min(0.0) - ln_1p_unit(exp_fast(-v.abs()))),
+        UnaryOp::Hardtanh { min, max } => map_inplace(x, |v| v.clamp(min, max)),
     }
 }
 
