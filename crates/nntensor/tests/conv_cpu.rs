@@ -115,13 +115,29 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
             [oh, ow],
             &g.to_vec(),
         );
+        // The bias gradient: g summed over the batch and the plane, per channel.
+        let plane = oh * ow;
+        let gv = g.to_vec();
+        let want_db: Vec<f32> = (0..o)
+            .map(|ch| {
+                (0..n)
+                    .flat_map(|img| &gv[(img * o + ch) * plane..][..plane])
+                    .map(|&v| f64::from(v))
+                    .sum::<f64>() as f32
+            })
+            .collect();
         for one_thread in [false, true] {
             let run = || {
                 let y = conv2d(&x, &weight, None, spec);
-                let [dx, dw, _] = conv2d_backward(&x, &weight, &g, spec, [true, true, false]);
-                (y, dx.expect("asked"), dw.expect("asked"))
+                let [dx, dw, db] = conv2d_backward(&x, &weight, &g, spec, [true; 3]);
+                (
+                    y,
+                    dx.expect("asked"),
+                    dw.expect("asked"),
+                    db.expect("asked"),
+                )
             };
-            let (y, dx, dw) = if one_thread {
+            let (y, dx, dw, db) = if one_thread {
                 single_threaded(run)
             } else {
                 run()
@@ -130,6 +146,7 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
             assert_close(&format!("{case} forward"), &y.to_vec(), &want_y);
             assert_close(&format!("{case} dx"), &dx.to_vec(), &want_dx);
             assert_close(&format!("{case} dw"), &dw.to_vec(), &want_dw);
+            assert_close(&format!("{case} db"), &db.to_vec(), &want_db);
         }
     }
 }

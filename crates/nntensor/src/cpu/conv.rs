@@ -333,37 +333,39 @@ pub(crate) fn conv2d_backward(
     });
     let db = need_b.then(|| {
         let mut sums = vec![0.0f64; out_channels];
-        for img in 0..n {
-            for (ch, sum) in sums.iter_mut().enumerate() {
-                *sum += plane_sum(&g[(img * out_channels + ch) * p..][..p]);
-            }
-        }
+        // One `wide` block around every plane's sum, not one per plane.
+        wide(
+            #[inline(always)]
+            || {
+                for img in 0..n {
+                    for (ch, sum) in sums.iter_mut().enumerate() {
+                        *sum += plane_sum(&g[(img * out_channels + ch) * p..][..p]);
+                    }
+                }
+            },
+        );
         sums.into_iter().map(|s| s as f32).collect()
     });
     [dx, dw, db]
 }
 
 /// The sum of one output plane: 16 running f32 sums (a fixed order, vectorised), then added
-/// into an f64 in lane order.
+/// into an f64 in lane order. Inlined into the caller's [`wide`] block.
+#[inline(always)]
 fn plane_sum(values: &[f32]) -> f64 {
-    wide(
-        #[inline(always)]
-        || {
-            let mut lanes = [0.0f32; 16];
-            let blocks = values.chunks_exact(16);
-            let tail = blocks.remainder();
-            for block in blocks {
-                for (lane, &v) in lanes.iter_mut().zip(block) {
-                    *lane += v;
-                }
-            }
-            let mut sum = tail.iter().map(|&v| v as f64).sum::<f64>();
-            for lane in lanes {
-                sum += lane as f64;
-            }
-            sum
-        },
-    )
+    let mut lanes = [0.0f32; 16];
+    let blocks = values.chunks_exact(16);
+    let tail = blocks.remainder();
+    for block in blocks {
+        for (lane, &v) in lanes.iter_mut().zip(block) {
+            *lane += v;
+        }
+    }
+    let mut sum = tail.iter().map(|&v| v as f64).sum::<f64>();
+    for lane in lanes {
+        sum += lane as f64;
+    }
+    sum
 }
 
 /// Runs `f(plane index, output plane)` over the `planes` output planes of `plane_len` values, on
