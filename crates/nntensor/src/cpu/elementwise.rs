@@ -138,10 +138,24 @@ fn zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
 
 /// `op` applied to every element.
 pub(crate) fn unary(op: UnaryOp, x: &[f32]) -> Vec<f32> {
+    if op == UnaryOp::Relu && x.len() >= ONE_PASS_MIN {
+        // A CNN's ReLU on a conv layer's output (W6: 5.5 MB per shard): one read and one write,
+        // where copy-then-map passes twice over memory (the copy was 4.7 % of a W6 step).
+        let mut out = Vec::with_capacity(x.len());
+        super::wide(
+            #[inline(always)]
+            || out.extend(x.iter().map(|v| v.max(0.0))),
+        );
+        return out;
+    }
     let mut out = x.to_vec();
     unary_inplace(op, &mut out);
     out
 }
+
+/// Elements from which [`unary`] maps a ReLU in one pass. Small tensors keep copy-then-map: in
+/// one pass W4's tiny ones cost 6.6 % more instructions (docs/performance.md).
+const ONE_PASS_MIN: usize = 1 << 16;
 
 /// `x = op(x)` for every element. One loop per op, so each is vectorised on its own.
 pub(crate) fn unary_inplace(op: UnaryOp, x: &mut [f32]) {
@@ -503,6 +517,22 @@ mod tests {
             let want_p = x.max(0.0) + ln_1p_unit(exp_fast(-x.abs()));
             assert_eq!(s[i].to_bits(), sigmoid_scalar(x).to_bits(), "sigmoid({x})");
             assert_eq!(p[i].to_bits(), want_p.to_bits(), "softplus({x})");
+        }
+    }
+
+    #[test]
+    fn relu_in_one_pass_equals_the_in_place_map_bit_for_bit() {
+        // Long enough for the one-pass path, with an odd tail and the special values.
+        let values: Vec<f32> = (0..ONE_PASS_MIN + 13)
+            .map(|i| ((i % 977) as f32 - 488.0) * 0.37)
+            .chain([0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -1e-40])
+            .collect();
+        let got = unary(UnaryOp::Relu, &values);
+        let mut want = values.clone();
+        unary_inplace(UnaryOp::Relu, &mut want);
+        assert_eq!(got.len(), values.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.to_bits(), w.to_bits(), "relu({}) at {i}", values[i]);
         }
     }
 }
