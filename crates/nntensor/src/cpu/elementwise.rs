@@ -525,7 +525,14 @@ mod tests {
         // Long enough for the one-pass path, with an odd tail and the special values.
         let values: Vec<f32> = (0..ONE_PASS_MIN + 13)
             .map(|i| ((i % 977) as f32 - 488.0) * 0.37)
-            .chain([0.0, -0.0, f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -1e-40])
+            .chain([
+                0.0,
+                -0.0,
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                -1e-40,
+            ])
             .collect();
         let got = unary(UnaryOp::Relu, &values);
         let mut want = values.clone();
