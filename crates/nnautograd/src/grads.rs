@@ -14,6 +14,23 @@ pub struct Grads {
 }
 
 impl Grads {
+    /// Gradients made outside a backward pass, one per parameter (for example received from
+    /// another process in data-parallel training). They belong to no tape: `wrt` finds none.
+    ///
+    /// ```
+    /// use nnautograd::{Grads, Param};
+    /// use nntensor::Tensor;
+    /// let w = Param::new(Tensor::ones([2]));
+    /// let grads = Grads::from_parameters(vec![(w.id(), Tensor::from_vec([2], vec![0.5, 1.5]).unwrap())]);
+    /// assert_eq!(grads.get(&w).unwrap().to_vec(), vec![0.5, 1.5]);
+    /// ```
+    pub fn from_parameters(params: Vec<(ParamId, Tensor)>) -> Grads {
+        Grads {
+            params,
+            ..Grads::default()
+        }
+    }
+
     /// The gradient of `param`, if the loss depends on it.
     pub fn get(&self, param: &Param) -> Option<&Tensor> {
         self.get_by_id(param.id())
