@@ -5,6 +5,10 @@ use thiserror::Error;
 /// Why `fit`, `evaluate`, `predict` or a model file operation failed.
 #[derive(Debug, Error)]
 pub enum TrainError {
+    /// The ranks of a data-parallel `fit` disagree (model, options or data), or rank 0 stopped
+    /// with an error.
+    #[error("data-parallel training: {0}")]
+    Distributed(String),
     /// `fit` or `evaluate` was called before `compile`.
     #[error("the model is not compiled: call model.compile(optimizer, loss, metrics) before fit or evaluate")]
     NotCompiled,

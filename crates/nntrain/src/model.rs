@@ -3,6 +3,7 @@
 use crate::callback::{Control, EpochEnd};
 use crate::checkpoint::{write_checkpoint, TrainerState};
 use crate::metric::Running;
+use crate::parallel::{self, RootDecision};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::step::{self, StepResult, StepSpec, SHARDS};
@@ -302,6 +303,12 @@ impl Model {
         }
         let validation = validation_owned.as_ref().or(validation);
 
+        let group = options.group;
+        let is_root = group.is_none_or(|g| g.rank() == 0);
+        if !is_root {
+            // Rank 0 alone prints.
+            options.verbosity = Verbosity::Silent;
+        }
         let mut history = History::default();
         if cfg!(debug_assertions) {
             history.warnings.push("warning: nntrain was built without optimisations (a debug build); training runs 10-50x slower. Build with --release".into());
@@ -320,6 +327,30 @@ impl Model {
             self.network.to(device);
         }
         let device = self.network.device();
+        if let Some(group) = group {
+            if device != Device::Cpu || self.network.needs_whole_batch() {
+                return Err(TrainError::Distributed(
+                    "data-parallel fit needs a model on the CPU without batch normalisation (its statistics need the whole batch on one rank); \
+                     train on one process instead"
+                        .into(),
+                ));
+            }
+            let fingerprint = self.fingerprint(train, &options, group.size());
+            parallel::start(group, &fingerprint, &mut self.network)?;
+        }
+        let parts = if group.is_some() {
+            // A data-parallel step always splits, never by the rank count.
+            match options.micro_shards {
+                0 => GROUP_MICRO_SHARDS,
+                m => m,
+            }
+        } else {
+            options.micro_shards
+        };
+        let slots = parts.max(SHARDS);
+        if self.tapes.len() < slots {
+            self.tapes.resize_with(slots, Tape::new);
+        }
         let device_train = on_device(train, device)?;
         let plan = Plan::new(&self.network, loss);
         let steps = train.len().div_ceil(options.batch_size);
@@ -337,7 +368,7 @@ impl Model {
                 Some(seed) => Rng::seed_from(seed).permutation(train.len()),
                 None => (0..train.len()).collect(),
             };
-            let mut contexts: Vec<Context> = (0..SHARDS)
+            let mut contexts: Vec<Context> = (0..slots)
                 .map(|_| Context::train(epoch_rng.fork()))
                 .collect();
             let mut running_loss = Running::default();
@@ -356,13 +387,26 @@ impl Model {
                     loss: value,
                     grads,
                     metric_sums,
-                } = step::reduce(step::forward_backward(
-                    spec,
-                    train,
-                    rows,
-                    &mut self.tapes,
-                    &mut contexts,
-                ));
+                } = match group {
+                    Some(group) => parallel::step(
+                        spec,
+                        train,
+                        rows,
+                        parts,
+                        group,
+                        options.reduction,
+                        &mut self.tapes,
+                        &mut contexts,
+                    ),
+                    None => step::reduce(step::forward_backward(
+                        spec,
+                        train,
+                        &step::split(&spec, rows, parts),
+                        n,
+                        &mut self.tapes,
+                        &mut contexts,
+                    )),
+                };
                 if !value.is_finite() && options.stop_on_non_finite_loss {
                     // Callbacks still end (early stopping restores its best weights).
                     for callback in &mut options.callbacks {
@@ -383,10 +427,22 @@ impl Model {
                 running_loss.add((value as f64 * n as f64, n));
                 let logs = epoch_logs(&running_loss, &metrics, &running);
                 progress.batch(step + 1, &logs);
-                for callback in &mut options.callbacks {
-                    if let Control::Stop(reason) = callback.on_batch_end(epoch + 1, step + 1, value)
-                    {
-                        history.stopped_early = Some(reason);
+                if is_root {
+                    for callback in &mut options.callbacks {
+                        if let Control::Stop(reason) =
+                            callback.on_batch_end(epoch + 1, step + 1, value)
+                        {
+                            history.stopped_early = Some(reason);
+                        }
+                    }
+                }
+                if let Some(group) = group {
+                    let ours = match history.stopped_early {
+                        Some(_) => RootDecision::Stop,
+                        None => RootDecision::Continue,
+                    };
+                    if parallel::agree(group, ours) == RootDecision::Stop && !is_root {
+                        history.stopped_early = Some("rank 0 stopped training".into());
                     }
                 }
                 if history.stopped_early.is_some() {
@@ -423,10 +479,44 @@ impl Model {
                 optimizer: compiled.optimizer.as_ref(),
                 trainer,
             };
-            for callback in &mut options.callbacks {
-                if let Control::Stop(reason) = callback.on_epoch_end(&mut end)? {
-                    history.stopped_early.get_or_insert(reason);
+            let mut failure = None;
+            if is_root {
+                for callback in &mut options.callbacks {
+                    match callback.on_epoch_end(&mut end) {
+                        Ok(Control::Stop(reason)) => {
+                            history.stopped_early.get_or_insert(reason);
+                        }
+                        Ok(Control::Continue) => {}
+                        Err(e) => {
+                            failure = Some(e);
+                            break;
+                        }
+                    }
                 }
+            }
+            if let Some(group) = group {
+                let ours = match (&failure, &history.stopped_early) {
+                    (Some(_), _) => RootDecision::Failed,
+                    (None, Some(_)) => RootDecision::Stop,
+                    (None, None) => RootDecision::Continue,
+                };
+                match parallel::agree(group, ours) {
+                    RootDecision::Failed if !is_root => {
+                        return Err(TrainError::Distributed(format!(
+                            "rank 0 stopped with an error at the end of epoch {} (a callback failed; rank 0 reports it)",
+                            epoch + 1
+                        )))
+                    }
+                    RootDecision::Stop if !is_root => {
+                        history
+                            .stopped_early
+                            .get_or_insert("rank 0 stopped training".into());
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(e) = failure {
+                return Err(e);
             }
             if let Some(reason) = &history.stopped_early {
                 if options.verbosity != Verbosity::Silent {
@@ -435,10 +525,59 @@ impl Model {
                 break;
             }
         }
-        for callback in &mut options.callbacks {
-            callback.on_train_end(&mut self.network);
+        if is_root {
+            for callback in &mut options.callbacks {
+                callback.on_train_end(&mut self.network);
+            }
         }
         Ok(history)
+    }
+
+    /// What every rank of a data-parallel `fit` must agree on, one `name: value` per line: the
+    /// layers and their parameters' shapes, loss, metrics, optimizer and its state, the options
+    /// that shape the run, and a hash of the training data.
+    fn fingerprint(&self, train: &Dataset, options: &FitOptions<'_>, ranks: usize) -> String {
+        let mut lines = Vec::new();
+        for (name, param) in self.network.named_parameters() {
+            lines.push(format!(
+                "parameter {name}: shape {:?}",
+                param.value().shape()
+            ));
+        }
+        if let Some(compiled) = &self.compiled {
+            lines.push(format!("loss: {:?}", compiled.loss));
+            lines.push(format!("metrics: {:?}", compiled.metrics));
+            let state = compiled.optimizer.state_dict();
+            lines.push(format!("optimizer: {}", compiled.optimizer.name()));
+            lines.push(format!("optimizer integers: {:?}", state.integers));
+            lines.push(format!("optimizer floats: {:?}", state.floats));
+            let mut hash = Fnv::default();
+            for (name, t) in &state.tensors {
+                hash.bytes(name.as_bytes());
+                hash.floats(&t.to_vec());
+            }
+            lines.push(format!("optimizer tensors: {:016x}", hash.0));
+        }
+        lines.push(format!("epochs done: {}", self.epochs_done));
+        lines.push(format!("epochs: {}", options.epochs));
+        lines.push(format!("batch_size: {}", options.batch_size));
+        lines.push(format!("shuffle: {}", options.shuffle));
+        lines.push(format!("seed: {}", options.seed));
+        lines.push(format!("validation_split: {}", options.validation_split));
+        lines.push(format!("micro_shards: {}", options.micro_shards));
+        lines.push(format!("reduction: {:?}", options.reduction));
+        lines.push(format!("ranks: {ranks}"));
+        lines.push(format!(
+            "training data: {} rows, inputs {:?}, targets {:?}",
+            train.len(),
+            train.inputs().shape(),
+            train.targets().shape()
+        ));
+        let mut hash = Fnv::default();
+        hash.floats(&train.inputs().to_vec());
+        hash.floats(&train.targets().to_vec());
+        lines.push(format!("training data hash: {:016x}", hash.0));
+        lines.join("\n")
     }
 
     /// The loss and metrics on `data`, computed without gradients and without dropout.
@@ -668,4 +807,34 @@ fn epoch_logs(loss: &Running, metrics: &[Metric], running: &[Running]) -> Vec<(S
             .map(|(m, r)| (m.name().to_string(), r.value())),
     );
     logs
+}
+
+/// The micro-shards of a data-parallel step when `FitOptions::micro_shards` is 0: enough for up
+/// to 8 ranks to have work (more ranks need `micro_shards` set).
+const GROUP_MICRO_SHARDS: usize = 8;
+
+/// FNV-1a over bytes, for the fingerprint of a data-parallel run (not cryptographic: it catches
+/// ranks that load different data by mistake).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    /// Adds `bytes`.
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// Adds the bits of `values`, four bytes at a time.
+    fn floats(&mut self, values: &[f32]) {
+        for v in values {
+            self.0 = (self.0 ^ v.to_bits() as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! `FitOptions`: everything `fit` can be told, with Keras's defaults.
 
-use crate::Callback;
+use crate::{Callback, GradientReduction, ProcessGroup};
 use nnautograd::nntensor::Device;
 use nndata::Dataset;
 
@@ -43,6 +43,22 @@ pub struct FitOptions<'a> {
     /// any device). On a GPU the training set is copied there once when it fits (up to 1 GiB of
     /// inputs) and each step gathers its rows there; otherwise each step copies its batch.
     pub device: Option<Device>,
+    /// How many parts each batch is split into for forward and backward (each runs on its own
+    /// thread, or in a data-parallel `fit` on the rank that owns it), their gradients added in
+    /// part order. 0 (the default) picks by batch size: two parts of at least 32 rows, else one;
+    /// in a data-parallel `fit`, 0 means 8 parts (so up to 8 ranks have work).
+    /// The weights depend on this number, not on the threads or ranks that run the parts: a
+    /// data-parallel `fit` on any number of ranks equals a single-process one with the same
+    /// `micro_shards`, bit for bit.
+    pub micro_shards: usize,
+    /// Train data-parallel across the processes of this group (`nndist` makes one over MPI):
+    /// each rank computes its share of every batch, and every rank applies the same update.
+    /// Rank 0 alone prints and calls the callbacks (checkpoints, plots). Needs the CPU and a
+    /// network without batch normalisation. `None` (the default): this process alone.
+    pub group: Option<&'a dyn ProcessGroup>,
+    /// How a data-parallel `fit` combines the ranks' gradients (default: the rank-count
+    /// independent [`GradientReduction::OrderedGather`]).
+    pub reduction: GradientReduction,
 }
 
 impl Default for FitOptions<'_> {
@@ -58,6 +74,9 @@ impl Default for FitOptions<'_> {
             callbacks: Vec::new(),
             stop_on_non_finite_loss: true,
             device: None,
+            micro_shards: 0,
+            group: None,
+            reduction: GradientReduction::default(),
         }
     }
 }
@@ -74,6 +93,9 @@ impl std::fmt::Debug for FitOptions<'_> {
             .field("verbosity", &self.verbosity)
             .field("callbacks", &self.callbacks.len())
             .field("device", &self.device)
+            .field("micro_shards", &self.micro_shards)
+            .field("group", &self.group.map(|g| (g.rank(), g.size())))
+            .field("reduction", &self.reduction)
             .finish()
     }
 }

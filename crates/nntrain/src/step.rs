@@ -59,41 +59,55 @@ pub(crate) fn shards(rows: &[usize]) -> Vec<&[usize]> {
     rows.chunks(rows.len().div_ceil(SHARDS)).collect()
 }
 
-/// Forward and backward of every shard of `rows`, one shard per rayon task, each on its own
-/// tape (`tapes[s]`) drawing dropout masks from its own context (`contexts[s]`). Each shard's
-/// mean loss is weighted by its share of the rows, so the shards' gradients add up to the batch
-/// mean's. Returns the results in shard order.
+/// The parts a step splits `rows` into: the whole batch on a GPU or for a network that needs
+/// the whole batch (batch normalisation); else `micro_shards` consecutive parts of
+/// `⌈rows / micro_shards⌉` rows (fewer when the batch is short), or [`shards`] when
+/// `micro_shards` is 0.
+pub(crate) fn split<'r>(
+    spec: &StepSpec<'_>,
+    rows: &'r [usize],
+    micro_shards: usize,
+) -> Vec<&'r [usize]> {
+    if spec.device != Device::Cpu || spec.network.needs_whole_batch() {
+        vec![rows]
+    } else if micro_shards == 0 {
+        shards(rows)
+    } else {
+        rows.chunks(rows.len().div_ceil(micro_shards).max(1))
+            .collect()
+    }
+}
+
+/// Forward and backward of every part of a step of `total` rows, one part per rayon task, each
+/// on its own tape (`tapes[s]`) drawing dropout masks from its own context (`contexts[s]`). Each
+/// part's mean loss is weighted by its share of the `total` rows, so the parts' gradients add up
+/// to the batch mean's. Returns the results in part order.
 pub(crate) fn forward_backward(
     spec: StepSpec<'_>,
     data: &Dataset,
-    rows: &[usize],
+    parts: &[&[usize]],
+    total: usize,
     tapes: &mut [Tape],
     contexts: &mut [Context],
 ) -> Vec<StepResult> {
-    // A GPU runs the whole batch at once (the CPU's shards exist to keep two cores busy), and
-    // batch normalisation needs the whole batch's statistics.
-    let parts = if spec.device != Device::Cpu || spec.network.needs_whole_batch() {
-        vec![rows]
-    } else {
-        shards(rows)
-    };
     assert!(
         tapes.len() >= parts.len() && contexts.len() >= parts.len(),
         "one tape and one context per shard"
     );
     if let [only] = parts[..] {
-        // One shard: its products may use every thread.
-        return vec![shard(
-            spec,
-            data,
-            only,
-            1.0,
-            &mut tapes[0],
-            &mut contexts[0],
-        )];
+        if only.len() == total {
+            // The whole batch in one part: its products may use every thread.
+            return vec![shard(
+                spec,
+                data,
+                only,
+                1.0,
+                &mut tapes[0],
+                &mut contexts[0],
+            )];
+        }
     }
-    let total = rows.len();
-    run_shards(spec, data, &parts, total, tapes, contexts)
+    run_shards(spec, data, parts, total, tapes, contexts)
 }
 
 /// The shards `parts`, split in halves across rayon's threads; each shard's products stay on its

@@ -1,0 +1,259 @@
+//! Data-parallel `fit` through the `ProcessGroup` seam, with threads standing in for MPI ranks:
+//! the weights must not depend on the number of ranks, mismatched ranks must fail at the start.
+
+use nndata::{synthetic, Dataset};
+use nnlayers::Sequential;
+use nnoptim::Adam;
+use nntrain::*;
+use std::sync::{Arc, Barrier, Mutex};
+
+/// What the ranks of one in-process group share: a slot per rank and a barrier.
+struct Shared {
+    barrier: Barrier,
+    slots: Mutex<Vec<Vec<u8>>>,
+}
+
+/// One rank of a group of threads.
+struct ThreadRank {
+    rank: usize,
+    size: usize,
+    shared: Arc<Shared>,
+}
+
+impl ThreadRank {
+    /// Every rank's bytes, in rank order.
+    fn exchange(&self, local: &[u8]) -> Vec<Vec<u8>> {
+        self.shared.slots.lock().unwrap()[self.rank] = local.to_vec();
+        self.shared.barrier.wait();
+        let all = self.shared.slots.lock().unwrap().clone();
+        self.shared.barrier.wait();
+        all
+    }
+}
+
+impl ProcessGroup for ThreadRank {
+    fn rank(&self) -> usize {
+        self.rank
+    }
+    fn size(&self) -> usize {
+        self.size
+    }
+    fn all_gather(&self, local: &[u8]) -> Vec<Vec<u8>> {
+        self.exchange(local)
+    }
+    fn broadcast_from_root(&self, data: &mut [u8]) {
+        let all = self.exchange(data);
+        data.copy_from_slice(&all[0]);
+    }
+    fn all_reduce_sum(&self, values: &mut [f32]) {
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let all = self.exchange(&bytes);
+        values.fill(0.0);
+        for theirs in all {
+            for (v, c) in values.iter_mut().zip(theirs.chunks_exact(4)) {
+                *v += f32::from_le_bytes(c.try_into().unwrap());
+            }
+        }
+    }
+}
+
+fn data() -> Dataset {
+    synthetic::spirals(600, 3, 0.1, 5)
+}
+
+fn model(seed: u64, hidden: usize) -> Model {
+    let mut model = Model::new(
+        Sequential::new(seed)
+            .linear(2, hidden)
+            .relu()
+            .dropout(0.2)
+            .linear(hidden, 3)
+            .softmax(),
+    );
+    model.compile(
+        Adam::new(0.01),
+        Loss::SparseCategoricalCrossEntropy,
+        &[Metric::Accuracy],
+    );
+    model
+}
+
+fn weights(model: &Model) -> Vec<u32> {
+    model
+        .network()
+        .parameters()
+        .iter()
+        .flat_map(|p| p.value().to_vec().into_iter().map(f32::to_bits))
+        .collect()
+}
+
+fn options<'a>(
+    group: Option<&'a dyn ProcessGroup>,
+    reduction: GradientReduction,
+) -> FitOptions<'a> {
+    FitOptions {
+        epochs: 3,
+        batch_size: 128,
+        seed: 9,
+        micro_shards: 4,
+        group,
+        reduction,
+        verbosity: Verbosity::Silent,
+        ..Default::default()
+    }
+}
+
+/// Trains `make(rank)` on `ranks` threads as one group; each rank's weights or error.
+fn train_on_ranks(
+    ranks: usize,
+    reduction: GradientReduction,
+    make: impl Fn(usize) -> Model + Sync,
+) -> Vec<Result<Vec<u32>, String>> {
+    train_with_fit_seeds(ranks, reduction, make, |_| 9)
+}
+
+/// [`train_on_ranks`] with `fit_seed(rank)` as each rank's `FitOptions::seed`.
+fn train_with_fit_seeds(
+    ranks: usize,
+    reduction: GradientReduction,
+    make: impl Fn(usize) -> Model + Sync,
+    fit_seed: fn(usize) -> u64,
+) -> Vec<Result<Vec<u32>, String>> {
+    let shared = Arc::new(Shared {
+        barrier: Barrier::new(ranks),
+        slots: Mutex::new(vec![Vec::new(); ranks]),
+    });
+    let train = data();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..ranks)
+            .map(|rank| {
+                let group = ThreadRank {
+                    rank,
+                    size: ranks,
+                    shared: shared.clone(),
+                };
+                let (train, make) = (&train, &make);
+                s.spawn(move || {
+                    // Each rank in a pool of its own, as each MPI rank is a process of its own:
+                    // ranks blocked in an exchange must not hold another rank's threads.
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(2)
+                        .build()
+                        .unwrap();
+                    pool.install(|| {
+                        let mut model = make(rank);
+                        model
+                            .fit(
+                                train,
+                                FitOptions {
+                                    seed: fit_seed(rank),
+                                    ..options(Some(&group), reduction)
+                                },
+                            )
+                            .map(|_| weights(&model))
+                            .map_err(|e| e.to_string())
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+#[test]
+fn weights_do_not_depend_on_the_number_of_ranks() {
+    let mut single = model(3, 16);
+    let history = single
+        .fit(&data(), options(None, GradientReduction::OrderedGather))
+        .unwrap();
+    assert!(history.last("accuracy").unwrap() > 0.5, "{history:?}");
+    let expected = weights(&single);
+    for ranks in 1..=4 {
+        for (rank, got) in train_on_ranks(ranks, GradientReduction::OrderedGather, |_| model(3, 16))
+            .into_iter()
+            .enumerate()
+        {
+            assert!(
+                got.as_ref() == Ok(&expected),
+                "{ranks} ranks: rank {rank}'s weights differ from a single-process fit"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_micro_shard_count_is_what_changes_the_weights() {
+    // A test that can fail: a different split gives different (rounded) weights.
+    let mut four = model(3, 16);
+    four.fit(&data(), options(None, GradientReduction::OrderedGather))
+        .unwrap();
+    let mut two = model(3, 16);
+    two.fit(
+        &data(),
+        FitOptions {
+            micro_shards: 2,
+            ..options(None, GradientReduction::OrderedGather)
+        },
+    )
+    .unwrap();
+    assert_ne!(weights(&four), weights(&two));
+}
+
+#[test]
+fn all_reduce_trains_every_rank_alike() {
+    let results = train_on_ranks(3, GradientReduction::AllReduce, |_| model(3, 16));
+    let first = results[0].clone().unwrap();
+    for r in &results {
+        assert_eq!(
+            r.as_ref().unwrap(),
+            &first,
+            "every rank applies the same update"
+        );
+    }
+}
+
+#[test]
+fn a_rank_with_another_model_is_an_error_on_every_rank() {
+    let results = train_on_ranks(2, GradientReduction::OrderedGather, |rank| {
+        model(3, if rank == 1 { 17 } else { 16 })
+    });
+    for r in results {
+        let e = r.unwrap_err();
+        assert!(
+            e.contains("rank 1 does not train the same model as rank 0") && e.contains("[2, 17]"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_rank_with_another_fit_seed_is_an_error_on_every_rank() {
+    let results = train_with_fit_seeds(
+        3,
+        GradientReduction::OrderedGather,
+        |_| model(3, 16),
+        |rank| if rank == 2 { 10 } else { 9 },
+    );
+    for r in results {
+        let e = r.unwrap_err();
+        assert!(
+            e.contains("rank 2") && e.contains("seed: 9") && e.contains("seed: 10"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn different_initial_weights_are_replaced_by_rank_zeros() {
+    // Model seeds differ (their weights start apart); fit broadcasts rank 0's at the start.
+    let mut single = model(3, 16);
+    single
+        .fit(&data(), options(None, GradientReduction::OrderedGather))
+        .unwrap();
+    let results = train_on_ranks(2, GradientReduction::OrderedGather, |rank| {
+        model(3 + rank as u64, 16)
+    });
+    for r in results {
+        assert_eq!(r.unwrap(), weights(&single));
+    }
+}
