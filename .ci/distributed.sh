@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# nndist end to end under Open MPI: the weights after one epoch of W1 bit-identical for
+# -np 1, 2, 4 and a single-process fit; mismatched ranks rejected at start; a rank killed with
+# SIGKILL ends the job with a clear error, and resuming from rank 0's checkpoint ends with the
+# uninterrupted run's weights. Every mpirun is bounded by a timeout. Needs the example built
+# (see .ci/run) and MNIST_DIR.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+example=target/release/examples/mnist_distributed
+# Open MPI refuses root without these; --oversubscribe lets 4 ranks share 2 cores.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun=(mpirun --oversubscribe)
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "distributed check failed: $*" >&2; exit 1; }
+# The `weights_fnv` of the JSON last line of file $1.
+fnv() { tail -1 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["weights_fnv"])'; }
+
+echo "--- one epoch of W1: -np 1, 2, 4 and a single-process fit"
+timeout 300 "$example" --single --epochs 1 --quiet >"$work/single.out"
+want="$(fnv "$work/single.out")"
+acc="$(tail -1 "$work/single.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test_accuracy"])')"
+python3 -c "import sys; sys.exit(0 if $acc >= 0.90 else 1)" || fail "single-process accuracy $acc < 0.90 after one epoch"
+for np in 1 2 4; do
+  timeout 300 "${mpirun[@]}" -np "$np" "$example" --epochs 1 --quiet >"$work/np$np.out" 2>&1 \
+    || { cat "$work/np$np.out"; fail "mpirun -np $np failed"; }
+  got="$(fnv "$work/np$np.out")"
+  [ "$got" = "$want" ] || fail "-np $np weights $got differ from the single-process fit's $want"
+  echo "-np $np: weights_fnv $got = single-process fit"
+done
+
+echo "--- mismatched ranks are rejected at start"
+for bad in "--hidden 33" "--seed 7"; do
+  # shellcheck disable=SC2086
+  if timeout 120 "${mpirun[@]}" -np 1 "$example" --epochs 1 --quiet : -np 1 "$example" --epochs 1 --quiet $bad \
+      >"$work/bad.out" 2>&1; then
+    fail "ranks with '$bad' on rank 1 trained"
+  fi
+  grep -q "rank 1 does not train the same model as rank 0" "$work/bad.out" \
+    || { cat "$work/bad.out"; fail "no clear error for '$bad' on rank 1"; }
+  echo "rank 1 with '$bad': $(grep -m1 'does not train' "$work/bad.out")"
+done
+
+echo "--- a rank killed mid-run ends the job; resuming from rank 0's checkpoint gives the same weights"
+epochs=12
+timeout 300 "${mpirun[@]}" -np 2 "$example" --epochs "$epochs" --quiet >"$work/full.out" 2>&1 \
+  || { cat "$work/full.out"; fail "the uninterrupted run failed"; }
+want="$(fnv "$work/full.out")"
+checkpoint="$work/run.ckpt"
+started=$(date +%s)
+timeout 120 "${mpirun[@]}" -np 2 "$example" --epochs "$epochs" --quiet --checkpoint "$checkpoint" \
+  >"$work/killed.out" 2>&1 &
+job=$!
+for _ in $(seq 1 600); do [ -f "$checkpoint" ] && break; sleep 0.02; done
+[ -f "$checkpoint" ] || fail "no checkpoint after 12 s"
+# The newest rank process: rank 1 (or 0); either must end the whole job.
+victim="$(pgrep -n -f "$example --epochs $epochs --quiet --checkpoint")" || fail "no rank process to kill"
+kill -9 "$victim"
+set +e
+wait "$job"
+status=$?
+set -e
+[ "$status" -ne 0 ] || fail "the job ended normally after a rank was killed"
+[ "$status" -ne 124 ] || fail "the job hung after a rank was killed (timeout)"
+grep -q "signal 9" "$work/killed.out" || { cat "$work/killed.out"; fail "no message naming the killed rank"; }
+echo "killed one rank: the job ended in $(( $(date +%s) - started )) s with status $status: $(grep -m1 'signal 9' "$work/killed.out" | sed 's/^ *//')"
+timeout 300 "${mpirun[@]}" -np 2 "$example" --epochs "$epochs" --quiet --resume "$checkpoint" >"$work/resumed.out" 2>&1 \
+  || { cat "$work/resumed.out"; fail "the resumed run failed"; }
+got="$(fnv "$work/resumed.out")"
+[ "$got" = "$want" ] || fail "resumed weights $got differ from the uninterrupted run's $want"
+echo "resumed: weights_fnv $got = the uninterrupted run"
+echo "distributed checks passed"
