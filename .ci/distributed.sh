@@ -2,7 +2,8 @@
 # nndist end to end under Open MPI: the weights after one epoch of W1 bit-identical for
 # -np 1, 2, 4 and a single-process fit; mismatched ranks rejected at start; a rank killed with
 # SIGKILL ends the job with a clear error, and resuming from rank 0's checkpoint ends with the
-# uninterrupted run's weights. Every mpirun is bounded by a timeout. Needs the example built
+# uninterrupted run's weights; two "hosts" (network namespaces) over TCP give the same weights.
+# Every mpirun is bounded by a timeout. Needs the example built
 # (see .ci/run) and MNIST_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,7 @@ fnv() { tail -1 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["
 echo "--- one epoch of W1: -np 1, 2, 4 and a single-process fit"
 timeout 300 "$example" --single --epochs 1 --quiet >"$work/single.out"
 want="$(fnv "$work/single.out")"
+want_one_epoch="$want"
 acc="$(tail -1 "$work/single.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["test_accuracy"])')"
 python3 -c "import sys; sys.exit(0 if $acc >= 0.90 else 1)" || fail "single-process accuracy $acc < 0.90 after one epoch"
 for np in 1 2 4; do
@@ -70,4 +72,47 @@ timeout 300 "${mpirun[@]}" -np 2 "$example" --epochs "$epochs" --quiet --resume 
 got="$(fnv "$work/resumed.out")"
 [ "$got" = "$want" ] || fail "resumed weights $got differ from the uninterrupted run's $want"
 echo "resumed: weights_fnv $got = the uninterrupted run"
+
+echo "--- two hosts: two network namespaces joined by a veth pair, Open MPI over TCP"
+# Needs root and iproute2. The "hosts" are namespaces nnA (10.77.0.1) and nnB (10.77.0.2); a
+# small script stands in for ssh, starting Open MPI's daemon in the other namespace.
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1; then
+  fail "the two-host check needs root and iproute2 (ip netns)"
+fi
+cleanup_netns() { ip netns del nnA 2>/dev/null || true; ip netns del nnB 2>/dev/null || true; }
+cleanup_netns
+trap 'cleanup_netns; rm -rf "$work"' EXIT
+ip netns add nnA
+ip netns add nnB
+ip link add nnvethA type veth peer name nnvethB
+ip link set nnvethA netns nnA
+ip link set nnvethB netns nnB
+ip -n nnA addr add 10.77.0.1/24 dev nnvethA
+ip -n nnB addr add 10.77.0.2/24 dev nnvethB
+for ns in nnA nnB; do ip -n "$ns" link set lo up; done
+ip -n nnA link set nnvethA up
+ip -n nnB link set nnvethB up
+cat >"$work/netns-ssh" <<'AGENT'
+#!/bin/sh
+# ssh's stand-in: netns-ssh [options] HOST COMMAND... runs COMMAND in HOST's namespace.
+while [ $# -gt 0 ]; do case "$1" in -*) shift ;; *) break ;; esac; done
+host="$1"; shift
+case "$host" in
+  10.77.0.1) ns=nnA ;;
+  10.77.0.2) ns=nnB ;;
+  *) echo "netns-ssh: unknown host $host" >&2; exit 255 ;;
+esac
+exec ip netns exec "$ns" sh -c "$*"
+AGENT
+chmod +x "$work/netns-ssh"
+printf '10.77.0.1 slots=1\n10.77.0.2 slots=1\n' >"$work/hosts"
+timeout 300 ip netns exec nnA "${mpirun[@]}" --hostfile "$work/hosts" -np 2 \
+  --mca plm_rsh_agent "$work/netns-ssh" --mca btl tcp,self \
+  --mca btl_tcp_if_include 10.77.0.0/24 --mca oob_tcp_if_include 10.77.0.0/24 \
+  "$PWD/$example" --data "$MNIST_DIR" --epochs 1 --quiet >"$work/hosts.out" 2>&1 \
+  || { cat "$work/hosts.out"; fail "the two-host run failed"; }
+got="$(fnv "$work/hosts.out")"
+[ "$got" = "$want_one_epoch" ] || fail "two-host weights $got differ from the single-process fit's $want_one_epoch"
+echo "two hosts over TCP: weights_fnv $got = single-process fit ($(tail -1 "$work/hosts.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds_per_epoch"])') s/epoch)"
+
 echo "distributed checks passed"

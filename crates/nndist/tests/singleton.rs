@@ -16,5 +16,8 @@ fn a_job_of_one_gathers_broadcasts_and_sums_its_own_values() {
     mpi.all_reduce_sum(&mut values);
     assert_eq!(values, [0.5, -2.0]);
     mpi.barrier();
-    assert!(matches!(Mpi::init(), Err(nndist::DistError::AlreadyInitialized)));
+    assert!(matches!(
+        Mpi::init(),
+        Err(nndist::DistError::AlreadyInitialized)
+    ));
 }
