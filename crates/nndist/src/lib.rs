@@ -7,7 +7,7 @@ use mpi::topology::{Communicator, SimpleCommunicator};
 use mpi::Threading;
 use std::sync::Mutex;
 
-pub use nntrain::{GradientReduction, ProcessGroup};
+pub use nntrain::{Gathered, GradientReduction, ProcessGroup};
 
 /// Why MPI could not be started.
 #[derive(Debug)]
@@ -116,34 +116,29 @@ impl ProcessGroup for Mpi {
         self.size
     }
 
-    fn all_gather(&self, local: &[u8]) -> Vec<Vec<u8>> {
+    fn all_gather(&self, local: &[u8]) -> Gathered {
         let world = self.world();
         let count = i32::try_from(local.len()).expect("a step's payload under 2 GiB");
         let mut counts = vec![0i32; self.size];
         world.0.all_gather_into(&count, &mut counts[..]);
-        let displs: Vec<i32> = counts
-            .iter()
-            .scan(0i32, |at, &c| {
-                let start = *at;
-                *at += c;
-                Some(start)
-            })
-            .collect();
-        let total: usize = counts.iter().map(|&c| c as usize).sum();
-        if total == 0 {
-            // MPI rejects an all-gather of nothing at all (Open MPI: MPI_ERR_ARG).
-            return vec![Vec::new(); self.size];
-        }
+        let lengths: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+        let total: usize = lengths.iter().sum();
+        i32::try_from(total).expect("a step's gathered payloads under 2 GiB");
         let mut all = vec![0u8; total];
-        {
+        // MPI rejects an all-gather of nothing at all (Open MPI: MPI_ERR_ARG).
+        if total > 0 {
+            let displs: Vec<i32> = lengths
+                .iter()
+                .scan(0, |at, &len| {
+                    let start = *at;
+                    *at += len;
+                    Some(start as i32)
+                })
+                .collect();
             let mut partition = PartitionMut::new(&mut all[..], &counts[..], &displs[..]);
             world.0.all_gather_varcount_into(local, &mut partition);
         }
-        counts
-            .iter()
-            .zip(&displs)
-            .map(|(&c, &d)| all[d as usize..(d + c) as usize].to_vec())
-            .collect()
+        Gathered::new(all, &lengths)
     }
 
     fn broadcast_from_root(&self, data: &mut [u8]) {

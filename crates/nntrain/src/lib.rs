@@ -18,7 +18,7 @@ mod step;
 
 pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
 pub use error::TrainError;
-pub use group::{GradientReduction, ProcessGroup};
+pub use group::{Gathered, GradientReduction, ProcessGroup};
 pub use history::History;
 pub use loss::{Loss, TargetKind};
 pub use metric::Metric;

@@ -2,6 +2,7 @@
 
 use crate::callback::{Control, EpochEnd};
 use crate::checkpoint::{write_checkpoint, TrainerState};
+use crate::group::ProcessGroup;
 use crate::metric::Running;
 use crate::parallel::{self, RootDecision};
 use crate::plan::Plan;
@@ -335,7 +336,7 @@ impl Model {
                         .into(),
                 ));
             }
-            let fingerprint = self.fingerprint(train, &options, group.size());
+            let fingerprint = self.fingerprint(train, validation, &options, group.size());
             parallel::start(group, &fingerprint, &mut self.network)?;
         }
         let parts = if group.is_some() {
@@ -451,8 +452,8 @@ impl Model {
             }
             let mut logs = epoch_logs(&running_loss, &metrics, &running);
             if let Some(v) = validation {
-                let eval =
-                    self.evaluate_with(v, plan, &metrics, options.batch_size.max(INFERENCE_BATCH))?;
+                let batch_size = options.batch_size.max(INFERENCE_BATCH);
+                let eval = self.evaluate_with(v, plan, &metrics, batch_size, group)?;
                 logs.push(("val_loss".into(), eval.loss));
                 logs.extend(
                     eval.metrics
@@ -536,7 +537,13 @@ impl Model {
     /// What every rank of a data-parallel `fit` must agree on, one `name: value` per line: the
     /// layers and their parameters' shapes, loss, metrics, optimizer and its state, the options
     /// that shape the run, and a hash of the training data.
-    fn fingerprint(&self, train: &Dataset, options: &FitOptions<'_>, ranks: usize) -> String {
+    fn fingerprint(
+        &self,
+        train: &Dataset,
+        validation: Option<&Dataset>,
+        options: &FitOptions<'_>,
+        ranks: usize,
+    ) -> String {
         let mut lines = Vec::new();
         for (name, param) in self.network.named_parameters() {
             lines.push(format!(
@@ -577,24 +584,49 @@ impl Model {
         hash.floats(&train.inputs().to_vec());
         hash.floats(&train.targets().to_vec());
         lines.push(format!("training data hash: {:016x}", hash.0));
+        if let Some(v) = validation {
+            let mut hash = Fnv::default();
+            hash.floats(&v.inputs().to_vec());
+            hash.floats(&v.targets().to_vec());
+            lines.push(format!(
+                "validation data: {} rows, inputs {:?}, hash {:016x}",
+                v.len(),
+                v.inputs().shape(),
+                hash.0
+            ));
+        }
         lines.join("\n")
     }
 
     /// The loss and metrics on `data`, computed without gradients and without dropout.
     pub fn evaluate(&self, data: &Dataset) -> Result<Evaluation, TrainError> {
-        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
-        if data.is_empty() {
-            return Err(TrainError::InvalidOption(
-                "the evaluation set is empty".into(),
-            ));
-        }
-        check_metrics(compiled.loss, &compiled.metrics)?;
-        let reshaped = self.check_dataset(
-            compiled.loss,
-            data,
-            "evaluation inputs",
-            "evaluation targets",
-        )?;
+        self.evaluate_on(data, None)
+    }
+
+    /// [`Model::evaluate`] computed by every rank of `group` together: each rank runs its
+    /// consecutive share of the batches, the ranks exchange each batch's sums, and every rank
+    /// adds them in batch order. Every rank gets the numbers `evaluate` gives in one process,
+    /// bit for bit, whatever the rank count. Every rank must call it with the same data; a rank
+    /// whose data or model is refused ends the call on every rank with an error.
+    pub fn evaluate_across(
+        &self,
+        data: &Dataset,
+        group: &dyn ProcessGroup,
+    ) -> Result<Evaluation, TrainError> {
+        self.evaluate_on(data, Some(group))
+    }
+
+    fn evaluate_on(
+        &self,
+        data: &Dataset,
+        group: Option<&dyn ProcessGroup>,
+    ) -> Result<Evaluation, TrainError> {
+        let checked = self.checked_for_evaluation(data);
+        let reshaped = match group {
+            // Every rank learns whether every rank may go on, so none waits for a rank that left.
+            Some(group) => parallel::all_ok(group, checked)?,
+            None => checked?,
+        };
         let owned;
         let data = match reshaped {
             Some(y) => {
@@ -603,26 +635,87 @@ impl Model {
             }
             None => data,
         };
+        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
         self.evaluate_with(
             data,
             Plan::new(&self.network, compiled.loss),
             &compiled.metrics,
             INFERENCE_BATCH,
+            group,
         )
     }
 
+    /// `evaluate`'s checks on `data`; its targets reshaped where the loss needs that.
+    fn checked_for_evaluation(&self, data: &Dataset) -> Result<Option<Tensor>, TrainError> {
+        let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
+        if data.is_empty() {
+            return Err(TrainError::InvalidOption(
+                "the evaluation set is empty".into(),
+            ));
+        }
+        check_metrics(compiled.loss, &compiled.metrics)?;
+        self.check_dataset(
+            compiled.loss,
+            data,
+            "evaluation inputs",
+            "evaluation targets",
+        )
+    }
+
+    /// The loss and metrics over `data` in batches of `batch_size`: with a group, each rank
+    /// computes its share of the batches and the batch sums are exchanged; either way they are
+    /// added in batch order.
     fn evaluate_with(
         &self,
         data: &Dataset,
         plan: Plan,
         metrics: &[Metric],
         batch_size: usize,
+        group: Option<&dyn ProcessGroup>,
     ) -> Result<Evaluation, TrainError> {
+        let batches = data.len().div_ceil(batch_size);
+        let sums = match group {
+            None => self.batch_sums(data, plan, metrics, batch_size)?,
+            Some(group) => {
+                let (lo, hi) = parallel::owned(batches, group.rank(), group.size());
+                let rows: Vec<usize> =
+                    (lo * batch_size..(hi * batch_size).min(data.len())).collect();
+                let mine = if rows.is_empty() {
+                    Vec::new()
+                } else {
+                    self.batch_sums(&data.subset(&rows), plan, metrics, batch_size)?
+                };
+                parallel::gather_batch_sums(group, &mine, batches, 1 + metrics.len())?
+            }
+        };
+        let mut running = vec![Running::default(); 1 + metrics.len()];
+        for batch in sums {
+            for (r, sum) in running.iter_mut().zip(batch) {
+                r.add(sum);
+            }
+        }
+        Ok(Evaluation {
+            loss: running[0].value(),
+            metrics: metrics
+                .iter()
+                .zip(&running[1..])
+                .map(|(m, r)| (m.name().to_string(), r.value()))
+                .collect(),
+        })
+    }
+
+    /// Each batch's loss sum and metric sums (with their counts), the loss first.
+    fn batch_sums(
+        &self,
+        data: &Dataset,
+        plan: Plan,
+        metrics: &[Metric],
+        batch_size: usize,
+    ) -> Result<Vec<Vec<(f64, usize)>>, TrainError> {
         let compiled_loss = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?.loss;
         let tape = Tape::new();
         let mut ctx = Context::eval();
-        let mut running_loss = Running::default();
-        let mut running: Vec<Running> = vec![Running::default(); metrics.len()];
+        let mut sums = Vec::with_capacity(data.len().div_ceil(batch_size));
         tape.no_grad(|| {
             let device = self.network.device();
             for batch in data.batches(batch_size, None, false) {
@@ -631,22 +724,17 @@ impl Model {
                 let raw = plan.forward(&self.network, tape.constant(x), &mut ctx);
                 let targets = batch.y.on(&device);
                 let loss = plan.loss.compute(raw, &targets, &labels).item();
-                running_loss.add((loss as f64 * labels.len() as f64, labels.len()));
+                let mut row = Vec::with_capacity(1 + metrics.len());
+                row.push((loss as f64 * labels.len() as f64, labels.len()));
                 let outputs = plan.outputs(&raw.value());
-                for (m, r) in metrics.iter().zip(&mut running) {
-                    r.add(m.batch_sum(compiled_loss, &outputs, &batch.y, &labels));
+                for m in metrics {
+                    row.push(m.batch_sum(compiled_loss, &outputs, &batch.y, &labels));
                 }
+                sums.push(row);
                 tape.reset();
             }
         });
-        Ok(Evaluation {
-            loss: running_loss.value(),
-            metrics: metrics
-                .iter()
-                .zip(&running)
-                .map(|(m, r)| (m.name().to_string(), r.value()))
-                .collect(),
-        })
+        Ok(sums)
     }
 
     /// The model's outputs for inputs `x` (probabilities where it ends in softmax or sigmoid),

@@ -10,7 +10,7 @@ use crate::group::{GradientReduction, ProcessGroup};
 use crate::step::{self, StepResult, StepSpec};
 use crate::TrainError;
 use nnautograd::nntensor::Tensor;
-use nnautograd::{Grads, Tape};
+use nnautograd::{Grads, Param, Tape};
 use nndata::Dataset;
 use nnlayers::{Context, Sequential};
 
@@ -34,7 +34,7 @@ pub(crate) fn step(
 ) -> StepResult {
     let parts = step::split(&spec, rows, micro_shards);
     let (lo, hi) = owned(parts.len(), group.rank(), group.size());
-    let local = if lo < hi {
+    let mut local = if lo < hi {
         step::forward_backward(
             spec,
             data,
@@ -53,12 +53,18 @@ pub(crate) fn step(
             for result in &local {
                 encode(result, network, &mut payload);
             }
-            let all: Vec<StepResult> = group
-                .all_gather(&payload)
-                .iter()
-                .flat_map(|bytes| decode_all(bytes, network))
-                .collect();
-            step::reduce(all)
+            let gathered = group.all_gather(&payload);
+            drop(payload);
+            // Every micro-shard in order: this rank's results as they are, the others' encoded.
+            let mut sources = Vec::with_capacity(parts.len());
+            for (rank, bytes) in gathered.iter().enumerate() {
+                if rank == group.rank() {
+                    sources.extend(local.drain(..).map(Source::Own));
+                } else {
+                    sources.extend(split_encoded(bytes, network).map(Source::Theirs));
+                }
+            }
+            reduce_sources(sources, network)
         }
         GradientReduction::AllReduce => {
             let mine = (!local.is_empty()).then(|| step::reduce(local));
@@ -72,11 +78,11 @@ pub(crate) fn step(
                 grads: Grads::default(),
                 metric_sums: vec![(0.0, 0); spec.metrics.len()],
             };
-            for bytes in group.all_gather(&head) {
+            for bytes in group.all_gather(&head).iter() {
                 if bytes.is_empty() {
                     continue;
                 }
-                let (loss, sums, _) = decode_head(&bytes);
+                let (loss, sums, _) = decode_head(bytes);
                 total.loss += loss;
                 for (t, (s, n)) in total.metric_sums.iter_mut().zip(sums) {
                     t.0 += s;
@@ -95,6 +101,38 @@ pub(crate) fn step(
             total
         }
     }
+}
+
+/// One micro-shard's result in a step's reduction.
+enum Source<'a> {
+    /// Computed on this rank.
+    Own(StepResult),
+    /// Another rank's, as `encode` wrote it.
+    Theirs(&'a [u8]),
+}
+
+/// The micro-shards' results added in order, as [`step::reduce`] adds them, reading the other
+/// ranks' gradients straight from the received bytes (no decoded copy).
+fn reduce_sources(sources: Vec<Source<'_>>, network: &Sequential) -> StepResult {
+    let mut sources = sources.into_iter().peekable();
+    let mut total = match sources.next().expect("at least one micro-shard") {
+        Source::Own(result) => result,
+        // `a + b` and `b + a` round alike, so an own second result can start the sum.
+        Source::Theirs(first) => match sources.next_if(|s| matches!(s, Source::Own(_))) {
+            Some(Source::Own(mut second)) => {
+                add_encoded(&mut second, first, network);
+                second
+            }
+            _ => decode(first, network),
+        },
+    };
+    for source in sources {
+        match source {
+            Source::Own(result) => step::add(&mut total, result),
+            Source::Theirs(bytes) => add_encoded(&mut total, bytes, network),
+        }
+    }
+    total
 }
 
 /// Appends one result: its loss, metric sums, then every parameter's gradient (a presence byte,
@@ -166,35 +204,88 @@ fn decode_head(bytes: &[u8]) -> (f32, Vec<(f64, usize)>, usize) {
     (loss, sums, at)
 }
 
-/// Every result in one rank's payload, in order.
-fn decode_all(bytes: &[u8], network: &Sequential) -> Vec<StepResult> {
-    let mut results = Vec::new();
+/// Each encoded result in one rank's payload, in order.
+fn split_encoded<'a>(
+    bytes: &'a [u8],
+    network: &'a Sequential,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut at = 0;
-    while at < bytes.len() {
-        let (loss, metric_sums, used) = decode_head(&bytes[at..]);
-        at += used;
-        let mut params = Vec::new();
-        for param in network.parameters() {
-            if take::<1>(bytes, &mut at)[0] == 0 {
-                continue;
-            }
-            let len = param.value().len();
-            let values = bytes[at..at + 4 * len]
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
-            at += 4 * len;
-            let grad =
-                Tensor::from_vec(param.value().shape(), values).expect("the parameter's shape");
-            params.push((param.id(), grad));
+    std::iter::from_fn(move || {
+        if at == bytes.len() {
+            return None;
         }
-        results.push(StepResult {
-            loss,
-            grads: Grads::from_parameters(params),
-            metric_sums,
-        });
+        let start = at;
+        at += decode_head(&bytes[at..]).2;
+        for param in network.parameters() {
+            if take::<1>(bytes, &mut at)[0] == 1 {
+                at += 4 * param.value().len();
+            }
+        }
+        Some(&bytes[start..at])
+    })
+}
+
+/// Each parameter's gradient in one encoded result (after its head), in the network's order.
+fn encoded_grads<'a>(
+    bytes: &'a [u8],
+    network: &'a Sequential,
+) -> impl Iterator<Item = (&'a Param, &'a [u8])> + 'a {
+    let mut at = decode_head(bytes).2;
+    network.parameters().into_iter().filter_map(move |param| {
+        if take::<1>(bytes, &mut at)[0] == 0 {
+            return None;
+        }
+        let values = &bytes[at..at + 4 * param.value().len()];
+        at += values.len();
+        Some((param, values))
+    })
+}
+
+/// One encoded result as a `StepResult`.
+fn decode(bytes: &[u8], network: &Sequential) -> StepResult {
+    let (loss, metric_sums, _) = decode_head(bytes);
+    let params = encoded_grads(bytes, network)
+        .map(|(param, values)| (param.id(), to_tensor(param, values)))
+        .collect();
+    StepResult {
+        loss,
+        grads: Grads::from_parameters(params),
+        metric_sums,
     }
-    results
+}
+
+/// Adds one encoded result into `total`, element by element, exactly as [`step::add`] adds the
+/// decoded result.
+fn add_encoded(total: &mut StepResult, bytes: &[u8], network: &Sequential) {
+    let (loss, metric_sums, _) = decode_head(bytes);
+    step::add_head(total, loss, &metric_sums);
+    for (param, values) in encoded_grads(bytes, network) {
+        let ours = total
+            .grads
+            .iter_mut()
+            .find(|(id, _)| *id == param.id())
+            .and_then(|(_, g)| g.as_slice_mut());
+        match ours {
+            Some(ours) => {
+                for (g, v) in ours.iter_mut().zip(values.chunks_exact(4)) {
+                    *g += f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                }
+            }
+            None => total.grads.accumulate(Grads::from_parameters(vec![(
+                param.id(),
+                to_tensor(param, values),
+            )])),
+        }
+    }
+}
+
+/// A gradient of `param`'s shape from its little-endian values.
+fn to_tensor(param: &Param, values: &[u8]) -> Tensor {
+    let values = values
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Tensor::from_vec(param.value().shape(), values).expect("the parameter's shape")
 }
 
 /// Gradients for every parameter of `network`, cut from `flat` in parameter order.
@@ -222,7 +313,7 @@ pub(crate) fn start(
     network: &mut Sequential,
 ) -> Result<(), TrainError> {
     let all = group.all_gather(fingerprint.as_bytes());
-    let root = String::from_utf8_lossy(&all[0]).into_owned();
+    let root = String::from_utf8_lossy(all.part(0)).into_owned();
     for (rank, bytes) in all.iter().enumerate().skip(1) {
         let theirs = String::from_utf8_lossy(bytes);
         if theirs != root {
@@ -252,6 +343,76 @@ pub(crate) fn start(
         *value = Tensor::from_vec(value.shape(), values).expect("the parameter's shape");
     }
     Ok(())
+}
+
+/// `local` on every rank if every rank's is `Ok`; otherwise an error on every rank (this rank's
+/// own, or one naming the first rank that failed), so no rank waits in a later exchange for a
+/// rank that has left.
+pub(crate) fn all_ok<T>(
+    group: &dyn ProcessGroup,
+    local: Result<T, TrainError>,
+) -> Result<T, TrainError> {
+    let status = match &local {
+        Ok(_) => Vec::new(),
+        Err(e) => e.to_string().into_bytes(),
+    };
+    let gathered = group.all_gather(&status);
+    let value = local?;
+    let failed = gathered.iter().position(|bytes| !bytes.is_empty());
+    match failed {
+        None => Ok(value),
+        Some(rank) => Err(TrainError::Distributed(format!(
+            "rank {rank} failed: {}",
+            String::from_utf8_lossy(gathered.part(rank))
+        ))),
+    }
+}
+
+/// Every rank's batch sums (`entries` `(sum, count)` pairs per batch), in batch order. Each
+/// rank passes its own consecutive share of the `batches`; ranks that disagree on `batches` or
+/// `entries` (other data, or another model) are an error on every rank.
+pub(crate) fn gather_batch_sums(
+    group: &dyn ProcessGroup,
+    mine: &[Vec<(f64, usize)>],
+    batches: usize,
+    entries: usize,
+) -> Result<Vec<Vec<(f64, usize)>>, TrainError> {
+    let mut payload = Vec::with_capacity(16 + 16 * entries * mine.len());
+    payload.extend_from_slice(&(batches as u64).to_le_bytes());
+    payload.extend_from_slice(&(entries as u64).to_le_bytes());
+    for &(sum, count) in mine.iter().flatten() {
+        payload.extend_from_slice(&sum.to_le_bytes());
+        payload.extend_from_slice(&(count as u64).to_le_bytes());
+    }
+    let gathered = group.all_gather(&payload);
+    let mut all = Vec::with_capacity(batches);
+    for (rank, bytes) in gathered.iter().enumerate() {
+        let mut at = 0;
+        let theirs = (
+            u64::from_le_bytes(take(bytes, &mut at)) as usize,
+            u64::from_le_bytes(take(bytes, &mut at)) as usize,
+        );
+        if theirs != (batches, entries) {
+            return Err(TrainError::Distributed(format!(
+                "rank {rank} evaluates {} batches of {} sums, rank {} evaluates {batches} of {entries}; \
+                 every rank must evaluate the same model on the same data",
+                theirs.0,
+                theirs.1,
+                group.rank()
+            )));
+        }
+        while at < bytes.len() {
+            let row = (0..entries)
+                .map(|_| {
+                    let sum = f64::from_le_bytes(take(bytes, &mut at));
+                    let count = u64::from_le_bytes(take(bytes, &mut at)) as usize;
+                    (sum, count)
+                })
+                .collect();
+            all.push(row);
+        }
+    }
+    Ok(all)
 }
 
 /// What rank 0 decided after a batch or an epoch, told to every rank.

@@ -153,14 +153,24 @@ pub(crate) fn reduce(results: Vec<StepResult>) -> StepResult {
     let mut results = results.into_iter();
     let mut total = results.next().expect("at least one shard");
     for other in results {
-        total.loss += other.loss;
-        total.grads.accumulate(other.grads);
-        for (sum, (s, n)) in total.metric_sums.iter_mut().zip(other.metric_sums) {
-            sum.0 += s;
-            sum.1 += n;
-        }
+        add(&mut total, other);
     }
     total
+}
+
+/// `total + other`: losses and metric sums added, gradients accumulated.
+pub(crate) fn add(total: &mut StepResult, other: StepResult) {
+    add_head(total, other.loss, &other.metric_sums);
+    total.grads.accumulate(other.grads);
+}
+
+/// Adds a loss and metric sums into `total`'s.
+pub(crate) fn add_head(total: &mut StepResult, loss: f32, metric_sums: &[(f64, usize)]) {
+    total.loss += loss;
+    for (sum, &(s, n)) in total.metric_sums.iter_mut().zip(metric_sums) {
+        sum.0 += s;
+        sum.1 += n;
+    }
 }
 
 /// Applies one optimizer update to the network's parameters from the reduced gradients.

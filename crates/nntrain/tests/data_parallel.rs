@@ -38,8 +38,10 @@ impl ProcessGroup for ThreadRank {
     fn size(&self) -> usize {
         self.size
     }
-    fn all_gather(&self, local: &[u8]) -> Vec<Vec<u8>> {
-        self.exchange(local)
+    fn all_gather(&self, local: &[u8]) -> Gathered {
+        let parts = self.exchange(local);
+        let lengths: Vec<usize> = parts.iter().map(Vec::len).collect();
+        Gathered::new(parts.concat(), &lengths)
     }
     fn broadcast_from_root(&self, data: &mut [u8]) {
         let all = self.exchange(data);
@@ -119,11 +121,28 @@ fn train_with_fit_seeds(
     make: impl Fn(usize) -> Model + Sync,
     fit_seed: fn(usize) -> u64,
 ) -> Vec<Result<Vec<u32>, String>> {
+    let train = data();
+    on_ranks(ranks, |group| {
+        let mut model = make(group.rank);
+        model
+            .fit(
+                &train,
+                FitOptions {
+                    seed: fit_seed(group.rank),
+                    ..options(Some(group), reduction)
+                },
+            )
+            .map(|_| weights(&model))
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// `run(rank)` on `ranks` threads as one group; each rank's result.
+fn on_ranks<T: Send>(ranks: usize, run: impl Fn(&ThreadRank) -> T + Sync) -> Vec<T> {
     let shared = Arc::new(Shared {
         barrier: Barrier::new(ranks),
         slots: Mutex::new(vec![Vec::new(); ranks]),
     });
-    let train = data();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..ranks)
             .map(|rank| {
@@ -132,7 +151,7 @@ fn train_with_fit_seeds(
                     size: ranks,
                     shared: shared.clone(),
                 };
-                let (train, make) = (&train, &make);
+                let run = &run;
                 s.spawn(move || {
                     // Each rank in a pool of its own, as each MPI rank is a process of its own:
                     // ranks blocked in an exchange must not hold another rank's threads.
@@ -140,24 +159,119 @@ fn train_with_fit_seeds(
                         .num_threads(2)
                         .build()
                         .unwrap();
-                    pool.install(|| {
-                        let mut model = make(rank);
-                        model
-                            .fit(
-                                train,
-                                FitOptions {
-                                    seed: fit_seed(rank),
-                                    ..options(Some(&group), reduction)
-                                },
-                            )
-                            .map(|_| weights(&model))
-                            .map_err(|e| e.to_string())
-                    })
+                    pool.install(|| run(&group))
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
+}
+
+/// `model(3, 16)` after a single-process fit (the same weights wherever it is made).
+fn trained() -> Model {
+    let mut model = model(3, 16);
+    model
+        .fit(&data(), options(None, GradientReduction::OrderedGather))
+        .unwrap();
+    model
+}
+
+/// An evaluation's loss and metrics, as bits.
+fn bits(e: &Evaluation) -> Vec<u64> {
+    std::iter::once(e.loss)
+        .chain(e.metrics.iter().map(|(_, v)| *v))
+        .map(f64::to_bits)
+        .collect()
+}
+
+#[test]
+fn evaluation_across_ranks_equals_one_process() {
+    // 2,500 rows: three batches of evaluation, so with four ranks one rank has none.
+    let test = synthetic::spirals(2_500, 3, 0.1, 8);
+    let expected = bits(&trained().evaluate(&test).unwrap());
+    for ranks in 1..=4 {
+        for (rank, got) in on_ranks(ranks, |group| trained().evaluate_across(&test, group))
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(bits(&got.unwrap()), expected, "{ranks} ranks, rank {rank}");
+        }
+    }
+}
+
+/// `options` holding out a fifth of the data for validation.
+fn with_validation(group: Option<&dyn ProcessGroup>) -> FitOptions<'_> {
+    FitOptions {
+        validation_split: 0.2,
+        ..options(group, GradientReduction::OrderedGather)
+    }
+}
+
+#[test]
+fn validation_across_ranks_equals_one_process() {
+    let mut single = model(3, 16);
+    let expected = single.fit(&data(), with_validation(None)).unwrap();
+    assert!(expected.last("val_loss").is_some());
+    for (rank, history) in on_ranks(3, |group| {
+        model(3, 16)
+            .fit(&data(), with_validation(Some(group)))
+            .unwrap()
+    })
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(
+            history.last("val_loss").map(f64::to_bits),
+            expected.last("val_loss").map(f64::to_bits),
+            "rank {rank}"
+        );
+        assert_eq!(
+            history.last("val_accuracy").map(f64::to_bits),
+            expected.last("val_accuracy").map(f64::to_bits),
+            "rank {rank}"
+        );
+    }
+}
+
+#[test]
+fn a_rank_refused_by_evaluate_ends_it_on_every_rank() {
+    let good = synthetic::spirals(300, 3, 0.1, 8);
+    let bad = synthetic::spirals(300, 4, 0.1, 8);
+    let results = on_ranks(3, |group| {
+        let data = if group.rank == 1 { &bad } else { &good };
+        trained()
+            .evaluate_across(data, group)
+            .map_err(|e| e.to_string())
+    });
+    for (rank, r) in results.into_iter().enumerate() {
+        let e = r.unwrap_err();
+        if rank != 1 {
+            assert!(
+                e.starts_with("data-parallel training: rank 1 failed: "),
+                "{e}"
+            );
+        }
+        assert!(e.contains("class"), "rank {rank}: {e}");
+    }
+}
+
+#[test]
+fn ranks_evaluating_different_row_counts_is_an_error_on_every_rank() {
+    let short = synthetic::spirals(1_000, 3, 0.1, 8);
+    let long = synthetic::spirals(2_500, 3, 0.1, 8);
+    let results = on_ranks(2, |group| {
+        let data = if group.rank == 0 { &short } else { &long };
+        trained()
+            .evaluate_across(data, group)
+            .map_err(|e| e.to_string())
+    });
+    for r in results {
+        let e = r.unwrap_err();
+        assert!(
+            e.contains("every rank must evaluate the same model on the same data"),
+            "{e}"
+        );
+    }
 }
 
 #[test]
