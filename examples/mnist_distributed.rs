@@ -10,11 +10,52 @@
 //! `-np` with the same `--micro-shards`. `--single` trains in this process alone with a plain
 //! `fit` (no MPI group) and the same micro-shards, for comparison. `--checkpoint PATH` has rank 0
 //! write a checkpoint after every epoch; `--resume PATH` has every rank continue from one (with
-//! `--epochs` the total to reach), ending with the weights of the uninterrupted run.
+//! `--epochs` the total to reach), ending with the weights of the uninterrupted run. Every rank
+//! evaluates its share of the test set (`Model::evaluate_across`). Rank 0 also reports the time
+//! spent communicating per step (`comm_ms_per_step`, waits for other ranks included) and the time
+//! of one all-gather of a micro-shard's gradients alone (`all_gather_ms`).
 
 use nnfacade::data::mnist::MnistOptions;
 use nnfacade::prelude::*;
-use nnfacade::train::{GradientReduction, ProcessGroup};
+use nnfacade::train::{Gathered, GradientReduction, ProcessGroup};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// A process group that adds up the time spent in its calls: the step's communication,
+/// including any wait for a slower rank.
+struct TimedGroup<'a> {
+    inner: &'a dyn ProcessGroup,
+    nanos: AtomicU64,
+}
+
+impl TimedGroup<'_> {
+    /// Runs `f` and adds its time.
+    fn time<T>(&self, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.nanos
+            .fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        out
+    }
+}
+
+impl ProcessGroup for TimedGroup<'_> {
+    fn rank(&self) -> usize {
+        self.inner.rank()
+    }
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+    fn all_gather(&self, local: &[u8]) -> Gathered {
+        self.time(|| self.inner.all_gather(local))
+    }
+    fn broadcast_from_root(&self, data: &mut [u8]) {
+        self.time(|| self.inner.broadcast_from_root(data))
+    }
+    fn all_reduce_sum(&self, values: &mut [f32]) {
+        self.time(|| self.inner.all_reduce_sum(values))
+    }
+}
 
 struct Args {
     data: Option<String>,
@@ -153,12 +194,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!("{}", model.summary()?);
     }
+    let timed = mpi.as_ref().map(|m| TimedGroup {
+        inner: m,
+        nanos: AtomicU64::new(0),
+    });
     let options = FitOptions {
         epochs: args.epochs,
         batch_size: 128,
         seed: args.seed,
         micro_shards: args.micro_shards,
-        group: mpi.as_ref().map(|m| m as &dyn ProcessGroup),
+        group: timed.as_ref().map(|t| t as &dyn ProcessGroup),
         reduction: args.reduction,
         verbosity: if args.quiet {
             Verbosity::Silent
@@ -173,10 +218,28 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let history = model.fit(&data.train, options)?;
+    let steps = history.epochs.len() * data.train.len().div_ceil(128);
+    let comm_ms_per_step = timed.as_ref().map_or(0.0, |t| {
+        t.nanos.load(Ordering::Relaxed) as f64 / 1e6 / steps.max(1) as f64
+    });
+    // One step's exchange alone, every rank ready: all-gathers of one micro-shard's gradients.
+    let gather_ms = mpi.as_ref().map_or(0.0, |m| {
+        let payload = vec![0u8; 4 * model.network().parameter_count()];
+        m.barrier();
+        let start = Instant::now();
+        for _ in 0..100 {
+            std::hint::black_box(m.all_gather(&payload));
+        }
+        start.elapsed().as_secs_f64() * 1e3 / 100.0
+    });
+    // Every rank evaluates its share of the test set; every rank gets the whole set's numbers.
+    let test = match &mpi {
+        Some(m) => model.evaluate_across(&data.test, m)?,
+        None => model.evaluate(&data.test)?,
+    };
     if rank != 0 {
         return Ok(());
     }
-    let test = model.evaluate(&data.test)?;
     let accuracy = test.metric("accuracy").unwrap_or(f64::NAN);
     let mut later: Vec<f64> = history.seconds.iter().skip(1).copied().collect();
     if later.is_empty() {
@@ -189,12 +252,18 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         accuracy * 100.0,
         seconds_per_epoch
     );
+    if mpi.is_some() {
+        println!(
+            "communication {comm_ms_per_step:.3} ms per step on rank 0 (waits for other ranks included); \
+             one all-gather of a micro-shard's gradients alone {gather_ms:.3} ms"
+        );
+    }
     if let Some(path) = &args.save {
         model.save(path)?;
         println!("model saved to {path}");
     }
     println!(
-        "{{\"example\":\"mnist_distributed\",\"ranks\":{ranks},\"single\":{},\"micro_shards\":{},\"reduction\":\"{:?}\",\"epochs\":{},\"test_accuracy\":{accuracy},\"seconds_per_epoch\":{seconds_per_epoch},\"weights_fnv\":\"{:016x}\"}}",
+        "{{\"example\":\"mnist_distributed\",\"ranks\":{ranks},\"single\":{},\"micro_shards\":{},\"reduction\":\"{:?}\",\"epochs\":{},\"test_accuracy\":{accuracy},\"seconds_per_epoch\":{seconds_per_epoch},\"comm_ms_per_step\":{comm_ms_per_step},\"all_gather_ms\":{gather_ms},\"weights_fnv\":\"{:016x}\"}}",
         args.single,
         args.micro_shards,
         args.reduction,
