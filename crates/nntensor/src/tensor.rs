@@ -407,6 +407,47 @@ impl Tensor {
         }
     }
 
+    /// Adds f32 values stored little-endian in `bytes` (row-major, 4 bytes each) into this
+    /// tensor, element by element: the same roundings as `+=` with a tensor of those values,
+    /// without making one on the CPU. For gradients received from another process. Panics
+    /// (naming both sizes) unless `bytes` holds exactly one value per element.
+    ///
+    /// ```
+    /// let mut t = nntensor::Tensor::ones([2]);
+    /// let bytes: Vec<u8> = [0.5f32, -2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    /// t.add_le_bytes(&bytes);
+    /// assert_eq!(t.to_vec(), [1.5, -1.0]);
+    /// ```
+    #[track_caller]
+    pub fn add_le_bytes(&mut self, bytes: &[u8]) {
+        assert_eq!(
+            bytes.len(),
+            4 * self.len(),
+            "Tensor::add_le_bytes: {} bytes for a tensor of shape {:?} ({} values)",
+            bytes.len(),
+            self.shape(),
+            self.len()
+        );
+        match &mut self.storage {
+            Storage::Cpu(data) => {
+                for (x, v) in data.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *x += f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
+                }
+            }
+            #[cfg(feature = "gpu")]
+            Storage::Gpu(_) => {
+                let values = bytes
+                    .chunks_exact(4)
+                    .map(|v| f32::from_le_bytes([v[0], v[1], v[2], v[3]]))
+                    .collect();
+                let other = Tensor::from_vec(self.shape(), values)
+                    .expect("one value per element")
+                    .into_device(&self.device());
+                *self += &other;
+            }
+        }
+    }
+
     /// The elements in row-major order, copied to host memory from whichever device holds them.
     pub fn to_vec(&self) -> Vec<f32> {
         match &self.storage {

@@ -260,17 +260,9 @@ fn add_encoded(total: &mut StepResult, bytes: &[u8], network: &Sequential) {
     let (loss, metric_sums, _) = decode_head(bytes);
     step::add_head(total, loss, &metric_sums);
     for (param, values) in encoded_grads(bytes, network) {
-        let ours = total
-            .grads
-            .iter_mut()
-            .find(|(id, _)| *id == param.id())
-            .and_then(|(_, g)| g.as_slice_mut());
+        let ours = total.grads.iter_mut().find(|(id, _)| *id == param.id());
         match ours {
-            Some(ours) => {
-                for (g, v) in ours.iter_mut().zip(values.chunks_exact(4)) {
-                    *g += f32::from_le_bytes([v[0], v[1], v[2], v[3]]);
-                }
-            }
+            Some((_, ours)) => ours.add_le_bytes(values),
             None => total.grads.accumulate(Grads::from_parameters(vec![(
                 param.id(),
                 to_tensor(param, values),
