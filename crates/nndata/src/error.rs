@@ -180,6 +180,15 @@ pub enum DataError {
         /// Rows of targets.
         targets: usize,
     },
+    /// A NumPy `.npy` or `.npz` file that cannot be read as f32 (damaged, truncated, another
+    /// format, or a dtype f32 cannot hold).
+    #[error("{path}: {detail}")]
+    Numpy {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the array and element where there is one, and the fix.
+        detail: String,
+    },
     /// A parameter is outside its valid range.
     #[error("{0}")]
     InvalidArgument(String),

@@ -6,6 +6,7 @@ pub mod download;
 mod error;
 mod idx;
 pub mod mnist;
+pub mod numpy;
 mod scale;
 pub mod synthetic;
 
