@@ -5,8 +5,10 @@
 //! Every float and integer dtype NumPy writes is read: float16/32/64, int8–int64, uint8–uint64
 //! (and bool as 0/1), in either byte order and in C or Fortran order. Values become f32: an
 //! integer that f32 cannot hold exactly, or a float64 beyond f32's range, is an error naming the
-//! file, the array and the element, never a silently rounded label. Headers are checked against
-//! the bytes present before anything the size of the data is allocated.
+//! file, the array and the element, never a silently rounded label. A `.npy` header is checked
+//! against the file's size before anything the size of the data is allocated; a `.npz` member is
+//! read in full first, at most its declared size, which may not exceed what deflate can make of
+//! its compressed bytes.
 //!
 //! ```
 //! use nndata::numpy::{read_npy, write_npy};
@@ -223,12 +225,23 @@ fn read_member<R: Read>(
 
 /// Reads one `.npy` stream of `total` bytes.
 fn decode<R: Read>(mut reader: R, total: u64, place: &Place<'_>) -> Result<Tensor, DataError> {
-    let truncated = |what: &str| place.error(format!("truncated: the file ends inside {what}"));
+    // A read cut short is a truncated file; any other failure is the system's error.
+    let truncated = |what: &'static str| {
+        move |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                place.error(format!("truncated: the file ends inside {what}"))
+            }
+            _ => DataError::Io {
+                path: place.path.into(),
+                source: e,
+            },
+        }
+    };
     // The fixed prefix: magic string, version, header length.
     let mut prefix = vec![0u8; 8];
     reader
         .read_exact(&mut prefix)
-        .map_err(|_| truncated("the .npy prefix"))?;
+        .map_err(truncated("the .npy prefix"))?;
     if &prefix[..6] != b"\x93NUMPY" {
         return Err(place.error(format!(
             "not a .npy array: it starts with {:02x?}, .npy files start with \\x93NUMPY (save it with numpy.save)",
@@ -248,7 +261,7 @@ fn decode<R: Read>(mut reader: R, total: u64, place: &Place<'_>) -> Result<Tenso
     let mut len_field = vec![0u8; len_bytes];
     reader
         .read_exact(&mut len_field)
-        .map_err(|_| truncated("the .npy prefix"))?;
+        .map_err(truncated("the .npy prefix"))?;
     let header_len = len_field
         .iter()
         .rev()
@@ -260,12 +273,12 @@ fn decode<R: Read>(mut reader: R, total: u64, place: &Place<'_>) -> Result<Tenso
         )));
     }
     if (prefix_len + header_len) as u64 > total {
-        return Err(truncated("the header"));
+        return Err(place.error("truncated: the file ends inside the header".into()));
     }
     let mut header_bytes = vec![0u8; header_len];
     reader
         .read_exact(&mut header_bytes)
-        .map_err(|_| truncated("the header"))?;
+        .map_err(truncated("the header"))?;
     check_nesting(&header_bytes, place)?;
     prefix.extend_from_slice(&len_field);
     prefix.extend_from_slice(&header_bytes);
@@ -293,6 +306,19 @@ fn decode<R: Read>(mut reader: R, total: u64, place: &Place<'_>) -> Result<Tenso
     let expected = elements
         .checked_mul(dtype.size as u64)
         .ok_or_else(|| place.error(format!("its shape {:?} overflows", header.shape)))?;
+    // ndarray's own limit (it counts the non-zero axes), so (0, 2⁶³) is refused, not a panic.
+    let nonzero = header
+        .shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(dtype.size as u64, |acc, &d| acc.checked_mul(d as u64))
+        .filter(|&bytes| bytes <= isize::MAX as u64);
+    if nonzero.is_none() {
+        return Err(place.error(format!(
+            "its shape {:?} is larger than any array can be; the file is damaged",
+            header.shape
+        )));
+    }
     let present = total - prefix.len() as u64;
     if expected != present {
         let how = if expected > present {
@@ -373,6 +399,10 @@ impl Dtype {
         let (&order, rest) = bytes.split_first()?;
         let (&kind, digits) = rest.split_first()?;
         if !matches!(order, b'<' | b'>' | b'|' | b'=') {
+            return None;
+        }
+        // Exactly the digits NumPy writes: `<f4`, not `<f+4` or `<f04`.
+        if digits.is_empty() || digits[0] == b'0' || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
         let size: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;

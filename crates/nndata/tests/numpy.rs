@@ -140,6 +140,19 @@ fn damaged_and_unconvertible_files_are_errors_naming_the_file_and_the_fix() {
     assert!(e.contains("4 inputs and 2 targets"), "{e}");
 }
 
+#[test]
+fn a_shape_with_a_zero_and_a_huge_axis_is_an_error_not_a_panic() {
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 9223372036854775807), }\n";
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    let path = std::env::temp_dir().join(format!("nndata-zero-huge-{}.npy", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let e = read_npy(&path).unwrap_err().to_string();
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.contains("larger than any array can be"), "{e}");
+}
+
 /// Whether `python3 -c 'import numpy'` works; panics if not and NNFACADE_REQUIRE_NUMPY is set.
 fn numpy_available() -> bool {
     let ok = Command::new("python3")
