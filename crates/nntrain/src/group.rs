@@ -88,7 +88,7 @@ impl Gathered {
 pub enum GradientReduction {
     /// Every rank gathers every micro-shard's gradient and adds them in micro-shard order: the
     /// weights are bit-identical for any number of ranks (and equal a single-process `fit` with
-    /// the same `micro_shards`). Moves `micro_shards × parameters × 4` bytes to every rank per
+    /// the same non-zero `micro_shards`). Moves `micro_shards × parameters × 4` bytes to every rank per
     /// step.
     #[default]
     OrderedGather,

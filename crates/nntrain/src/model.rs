@@ -236,7 +236,14 @@ impl Model {
         // On a thread of rayon's pool, a step's `rayon::join` hands the second shard to the other
         // thread directly; from outside the pool each join parks this thread and wakes it again
         // (W1: 0.0785-0.0795 s/epoch against 0.0819-0.0863 in alternating runs).
-        rayon::scope(|_| self.fit_on_pool(train, options))
+        let group = options.group;
+        let mut started = false;
+        let result = rayon::scope(|_| self.fit_on_pool(train, options, &mut started));
+        match (result, group) {
+            // Refused before the ranks met: tell them, so none waits for this one.
+            (Err(e), Some(group)) if !started => Err(parallel::refuse_start(group, e)),
+            (result, _) => result,
+        }
     }
 
     /// [`Model::fit`]'s body.
@@ -244,6 +251,7 @@ impl Model {
         &mut self,
         train: &Dataset,
         mut options: FitOptions<'_>,
+        started: &mut bool,
     ) -> Result<History, TrainError> {
         let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
         let (loss, metrics) = (compiled.loss, compiled.metrics.clone());
@@ -337,6 +345,7 @@ impl Model {
                 ));
             }
             let fingerprint = self.fingerprint(train, validation, &options, group.size());
+            *started = true;
             parallel::start(group, &fingerprint, &mut self.network)?;
         }
         let parts = if group.is_some() {
@@ -409,9 +418,14 @@ impl Model {
                     )),
                 };
                 if !value.is_finite() && options.stop_on_non_finite_loss {
-                    // Callbacks still end (early stopping restores its best weights).
-                    for callback in &mut options.callbacks {
-                        callback.on_train_end(&mut self.network);
+                    // Callbacks still end (early stopping restores its best weights), on rank 0.
+                    if is_root {
+                        for callback in &mut options.callbacks {
+                            callback.on_train_end(&mut self.network);
+                        }
+                    }
+                    if let Some(group) = group {
+                        parallel::broadcast_weights(group, &mut self.network);
                     }
                     return Err(TrainError::NonFiniteLoss {
                         epoch: epoch + 1,
@@ -501,7 +515,8 @@ impl Model {
                     (None, Some(_)) => RootDecision::Stop,
                     (None, None) => RootDecision::Continue,
                 };
-                match parallel::agree(group, ours) {
+                let decided = parallel::agree(group, ours);
+                match decided {
                     RootDecision::Failed if !is_root => {
                         return Err(TrainError::Distributed(format!(
                             "rank 0 stopped with an error at the end of epoch {} (a callback failed; rank 0 reports it)",
@@ -514,6 +529,10 @@ impl Model {
                             .get_or_insert("rank 0 stopped training".into());
                     }
                     _ => {}
+                }
+                if decided != RootDecision::Failed {
+                    // Rank 0's epoch-end callbacks may have changed its weights.
+                    parallel::broadcast_weights(group, &mut self.network);
                 }
             }
             if let Some(e) = failure {
@@ -530,6 +549,10 @@ impl Model {
             for callback in &mut options.callbacks {
                 callback.on_train_end(&mut self.network);
             }
+        }
+        if let Some(group) = group {
+            // Rank 0's callbacks may have changed the weights (restoring the best ones).
+            parallel::broadcast_weights(group, &mut self.network);
         }
         Ok(history)
     }

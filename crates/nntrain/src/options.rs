@@ -49,7 +49,7 @@ pub struct FitOptions<'a> {
     /// in a data-parallel `fit`, 0 means 8 parts (so up to 8 ranks have work).
     /// The weights depend on this number, not on the threads or ranks that run the parts: a
     /// data-parallel `fit` on any number of ranks equals a single-process one with the same
-    /// `micro_shards`, bit for bit.
+    /// non-zero `micro_shards`, bit for bit (0 means different splits in the two).
     pub micro_shards: usize,
     /// Train data-parallel across the processes of this group (`nndist` makes one over MPI):
     /// each rank computes its share of every batch, and every rank applies the same update.

@@ -33,7 +33,10 @@ pub(crate) fn step(
     contexts: &mut [Context],
 ) -> StepResult {
     let parts = step::split(&spec, rows, micro_shards);
-    let (lo, hi) = owned(parts.len(), group.rank(), group.size());
+    // Ownership follows the configured count, so part `s` (and its dropout stream,
+    // `contexts[s]`) stays on one rank even when a short last batch makes fewer parts.
+    let (lo, hi) = owned(micro_shards.max(parts.len()), group.rank(), group.size());
+    let (lo, hi) = (lo.min(parts.len()), hi.min(parts.len()));
     let mut local = if lo < hi {
         step::forward_backward(
             spec,
@@ -304,10 +307,24 @@ pub(crate) fn start(
     fingerprint: &str,
     network: &mut Sequential,
 ) -> Result<(), TrainError> {
-    let all = group.all_gather(fingerprint.as_bytes());
-    let root = String::from_utf8_lossy(all.part(0)).into_owned();
+    // A 0 byte, then the fingerprint; a rank that cannot train sends 1 and its error instead
+    // ([`refuse_start`]), so no rank waits for it.
+    let mut mine = vec![0u8];
+    mine.extend_from_slice(fingerprint.as_bytes());
+    let all = group.all_gather(&mine);
+    if let Some((rank, bytes)) = all
+        .iter()
+        .enumerate()
+        .find(|(_, bytes)| bytes.first() != Some(&0))
+    {
+        return Err(TrainError::Distributed(format!(
+            "rank {rank} cannot train: {}",
+            String::from_utf8_lossy(bytes.get(1..).unwrap_or_default())
+        )));
+    }
+    let root = String::from_utf8_lossy(&all.part(0)[1..]).into_owned();
     for (rank, bytes) in all.iter().enumerate().skip(1) {
-        let theirs = String::from_utf8_lossy(bytes);
+        let theirs = String::from_utf8_lossy(&bytes[1..]);
         if theirs != root {
             let (ours_line, theirs_line) = root
                 .lines()
@@ -320,6 +337,21 @@ pub(crate) fn start(
             )));
         }
     }
+    broadcast_weights(group, network);
+    Ok(())
+}
+
+/// Takes part in [`start`]'s exchange for a rank whose `fit` failed before it (a refused option
+/// or data), so every other rank ends with an error naming it; returns `error`.
+pub(crate) fn refuse_start(group: &dyn ProcessGroup, error: TrainError) -> TrainError {
+    let mut bytes = vec![1u8];
+    bytes.extend_from_slice(error.to_string().as_bytes());
+    group.all_gather(&bytes);
+    error
+}
+
+/// Gives every rank rank 0's weights.
+pub(crate) fn broadcast_weights(group: &dyn ProcessGroup, network: &mut Sequential) {
     for param in network.parameters_mut() {
         let value = param.value_mut();
         let mut bytes: Vec<u8> = value
@@ -334,7 +366,6 @@ pub(crate) fn start(
             .collect();
         *value = Tensor::from_vec(value.shape(), values).expect("the parameter's shape");
     }
-    Ok(())
 }
 
 /// `local` on every rank if every rank's is `Ok`; otherwise an error on every rank (this rank's

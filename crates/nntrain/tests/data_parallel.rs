@@ -296,6 +296,67 @@ fn weights_do_not_depend_on_the_number_of_ranks() {
 }
 
 #[test]
+fn a_short_last_batch_keeps_each_part_on_its_rank() {
+    // 3 × 87 = 261 rows: the last batch has 5 rows, split into 3 parts of 2, 2, 1 instead of 4;
+    // each part's dropout stream must stay on the rank that owns it.
+    let train = synthetic::spirals(87, 3, 0.1, 5);
+    assert_eq!(train.len() % 128, 5);
+    let mut single = model(3, 16);
+    single
+        .fit(&train, options(None, GradientReduction::OrderedGather))
+        .unwrap();
+    for ranks in [2, 3] {
+        for (rank, got) in on_ranks(ranks, |group| {
+            let mut m = model(3, 16);
+            m.fit(
+                &train,
+                options(Some(group), GradientReduction::OrderedGather),
+            )
+            .map(|_| weights(&m))
+        })
+        .into_iter()
+        .enumerate()
+        {
+            assert!(
+                got.as_ref().ok() == Some(&weights(&single)),
+                "{ranks} ranks: rank {rank}'s weights differ from a single-process fit"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_rank_refused_before_training_ends_fit_on_every_rank() {
+    // Rank 1's data holds a NaN: its checks refuse it before the ranks meet; rank 0 must not
+    // wait for it.
+    let good = data();
+    let mut x = good.inputs().to_vec();
+    x[0] = f32::NAN;
+    let bad = Dataset::new(
+        nnautograd::nntensor::Tensor::from_vec(good.inputs().shape(), x).unwrap(),
+        good.targets().clone(),
+    )
+    .unwrap();
+    let results = on_ranks(2, |group| {
+        let train = if group.rank == 1 { &bad } else { &good };
+        model(3, 16)
+            .fit(
+                train,
+                options(Some(group), GradientReduction::OrderedGather),
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    });
+    let rank0 = results[0].clone().unwrap_err();
+    assert!(
+        rank0.contains("rank 1 cannot train") && rank0.contains("NaN"),
+        "{rank0}"
+    );
+    let rank1 = results[1].clone().unwrap_err();
+    assert!(rank1.contains("NaN"), "{rank1}");
+}
+
+#[test]
 fn the_micro_shard_count_is_what_changes_the_weights() {
     // A test that can fail: a different split gives different (rounded) weights.
     let mut four = model(3, 16);
