@@ -197,14 +197,15 @@ fn decode_head(bytes: &[u8]) -> (f32, Vec<(f64, usize)>, usize) {
     let mut at = 0;
     let loss = f32::from_le_bytes(take(bytes, &mut at));
     let n = u64::from_le_bytes(take(bytes, &mut at)) as usize;
-    let sums = (0..n)
-        .map(|_| {
-            let sum = f64::from_le_bytes(take(bytes, &mut at));
-            let count = u64::from_le_bytes(take(bytes, &mut at)) as usize;
-            (sum, count)
-        })
-        .collect();
+    let sums = (0..n).map(|_| take_sum(bytes, &mut at)).collect();
     (loss, sums, at)
+}
+
+/// Reads one `(sum, count)` pair (f64, then u64) at `*at` and advances it.
+fn take_sum(bytes: &[u8], at: &mut usize) -> (f64, usize) {
+    let sum = f64::from_le_bytes(take(bytes, at));
+    let count = u64::from_le_bytes(take(bytes, at)) as usize;
+    (sum, count)
 }
 
 /// Each encoded result in one rank's payload, in order.
@@ -425,13 +426,7 @@ pub(crate) fn gather_batch_sums(
             )));
         }
         while at < bytes.len() {
-            let row = (0..entries)
-                .map(|_| {
-                    let sum = f64::from_le_bytes(take(bytes, &mut at));
-                    let count = u64::from_le_bytes(take(bytes, &mut at)) as usize;
-                    (sum, count)
-                })
-                .collect();
+            let row = (0..entries).map(|_| take_sum(bytes, &mut at)).collect();
             all.push(row);
         }
     }

@@ -233,16 +233,23 @@ fn validation_across_ranks_equals_one_process() {
     }
 }
 
+/// `trained().evaluate_across(data(rank))` on `ranks` threads as one group; each rank's result.
+fn evaluate_on_ranks<'d>(
+    ranks: usize,
+    data: impl Fn(usize) -> &'d Dataset + Sync,
+) -> Vec<Result<Evaluation, String>> {
+    on_ranks(ranks, |group| {
+        trained()
+            .evaluate_across(data(group.rank), group)
+            .map_err(|e| e.to_string())
+    })
+}
+
 #[test]
 fn a_rank_refused_by_evaluate_ends_it_on_every_rank() {
     let good = synthetic::spirals(300, 3, 0.1, 8);
     let bad = synthetic::spirals(300, 4, 0.1, 8);
-    let results = on_ranks(3, |group| {
-        let data = if group.rank == 1 { &bad } else { &good };
-        trained()
-            .evaluate_across(data, group)
-            .map_err(|e| e.to_string())
-    });
+    let results = evaluate_on_ranks(3, |rank| if rank == 1 { &bad } else { &good });
     for (rank, r) in results.into_iter().enumerate() {
         let e = r.unwrap_err();
         if rank != 1 {
@@ -259,12 +266,7 @@ fn a_rank_refused_by_evaluate_ends_it_on_every_rank() {
 fn ranks_evaluating_different_row_counts_is_an_error_on_every_rank() {
     let short = synthetic::spirals(1_000, 3, 0.1, 8);
     let long = synthetic::spirals(2_500, 3, 0.1, 8);
-    let results = on_ranks(2, |group| {
-        let data = if group.rank == 0 { &short } else { &long };
-        trained()
-            .evaluate_across(data, group)
-            .map_err(|e| e.to_string())
-    });
+    let results = evaluate_on_ranks(2, |rank| if rank == 0 { &short } else { &long });
     for r in results {
         let e = r.unwrap_err();
         assert!(
