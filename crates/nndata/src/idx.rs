@@ -12,7 +12,6 @@ use flate2::write::GzEncoder;
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// An IDX element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -464,48 +463,11 @@ pub fn write_idx(path: impl AsRef<Path>, array: &IdxArray) -> Result<(), DataErr
     write_atomically(path, &bytes)
 }
 
-/// Writes `bytes` to a temporary file unique to this call (created with `create_new`) beside
-/// `path`, syncs it, then renames it over `path`: a crash leaves the old file or the new one.
+/// Writes `bytes` to `path` atomically ([`nntensor::file::write_atomically`]), naming `path`
+/// in the error.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
-    let io = |source| DataError::Io {
+    nntensor::file::write_atomically(path, bytes).map_err(|source| DataError::Io {
         path: path.into(),
         source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (tmp, mut file) = loop {
-        let tmp = path.with_file_name(format!(
-            ".{name}.tmp-{}-{}",
-            std::process::id(),
-            NEXT_TMP.fetch_add(1, Ordering::Relaxed)
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(file) => break (tmp, file),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io(e)),
-        }
-    };
-    let result = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
     })
 }

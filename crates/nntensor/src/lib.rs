@@ -3,6 +3,7 @@
 pub mod cpu;
 mod device;
 mod error;
+pub mod file;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 mod init;
