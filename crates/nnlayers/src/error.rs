@@ -34,9 +34,9 @@ pub enum ModelFileError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The file does not start with the nnfacade magic bytes.
+    /// The file is neither a safetensors file nor a version-1 nnfacade file.
     #[error(
-        "{path}: not an nnfacade model file (it does not start with the magic bytes `NNFACADE`)"
+        "{path}: not an nnfacade model file (neither a safetensors file nor one starting with the bytes `NNFACADE`)"
     )]
     NotAModelFile {
         /// The file.
@@ -96,6 +96,29 @@ pub enum ModelFileError {
         /// The file.
         path: PathBuf,
         /// Which parameters differ.
+        detail: String,
+    },
+    /// A safetensors file of weights only (no nnfacade architecture in its metadata), such as a
+    /// PyTorch `state_dict`, asked to rebuild a model.
+    #[error("{path}: a safetensors file of weights only (no nnfacade architecture in its metadata, as PyTorch's save_file writes): build the model in code, then call Sequential::load_weights on this file")]
+    WeightsOnly {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A weights-only file (a PyTorch `state_dict`) whose tensors do not fit the model.
+    #[error("{path}: the weights do not fit this model: {detail}")]
+    StateDictMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The missing, unexpected and mis-shaped tensors, and how they were matched.
+        detail: String,
+    },
+    /// What was asked to be saved cannot be written as a file (clashing names, say).
+    #[error("{path}: cannot save: {detail}")]
+    CannotSave {
+        /// The file.
+        path: PathBuf,
+        /// Why, and what to change.
         detail: String,
     },
     /// The model has a layer that cannot be written to a file.

@@ -3,11 +3,12 @@
 mod activation;
 mod batch_norm;
 mod conv;
-mod crc32;
 mod dropout;
 mod embedding;
 mod error;
 mod file;
+mod file_v1;
+mod file_v2;
 mod flatten;
 mod layer_norm;
 mod linear;
@@ -16,6 +17,7 @@ mod module;
 mod sequential;
 mod spec;
 mod torch_loss;
+mod torch_weights;
 
 pub use activation::{Activation, ActivationFn};
 pub use batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
@@ -24,8 +26,8 @@ pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use error::{shape_text, ModelFileError, ShapeError};
 pub use file::{
-    checkpoint_from_bytes, load_checkpoint, save_checkpoint, write_atomically, Checkpoint,
-    FORMAT_VERSION,
+    checkpoint_from_bytes, checkpoint_to_bytes, load_checkpoint, save_checkpoint, write_atomically,
+    Checkpoint, FORMAT_VERSION,
 };
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;

@@ -71,14 +71,21 @@ fn allocation_is_bounded_by_the_input_and_flat_across_epochs() {
     // A model file whose header claims a 2^31 × 2^31 layer.
     let path = dir.path().join("model.nnf");
     Sequential::new(0).linear(4, 8).save(&path).unwrap();
-    let mut bytes = std::fs::read(&path).unwrap();
-    let needle: Vec<u8> = [4u64.to_le_bytes(), 8u64.to_le_bytes()].concat();
-    let at = bytes
-        .windows(16)
-        .position(|w| w == needle.as_slice())
-        .unwrap();
-    bytes[at..at + 8].copy_from_slice(&(1u64 << 31).to_le_bytes());
-    bytes[at + 8..at + 16].copy_from_slice(&(1u64 << 31).to_le_bytes());
+    let bytes = std::fs::read(&path).unwrap();
+    // The safetensors header (8-byte length, then JSON): rewrite the layer's sizes in it.
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = std::str::from_utf8(&bytes[8..8 + n]).unwrap();
+    let edited = header.replace(
+        "\\\"inputs\\\":4,\\\"outputs\\\":8",
+        "\\\"inputs\\\":2147483648,\\\"outputs\\\":2147483648",
+    );
+    assert_ne!(edited, header, "the layer sizes are in the header");
+    let mut edited = edited.into_bytes();
+    edited.resize(edited.len().next_multiple_of(8), b' ');
+    let mut bytes_out = (edited.len() as u64).to_le_bytes().to_vec();
+    bytes_out.extend_from_slice(&edited);
+    bytes_out.extend_from_slice(&bytes[8 + n..]);
+    let bytes = bytes_out;
     std::fs::write(&path, &bytes).unwrap();
     let (result, peak) = peak_during(|| Sequential::load(&path));
     assert!(result.is_err());
