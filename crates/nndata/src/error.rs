@@ -189,6 +189,15 @@ pub enum DataError {
         /// What is wrong, naming the array and element where there is one, and the fix.
         detail: String,
     },
+    /// A CSV file that cannot be read as a table (ragged rows, missing or non-finite values,
+    /// unknown columns).
+    #[error("{path}: {detail}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the line and column where there is one, and the fix.
+        detail: String,
+    },
     /// A parameter is outside its valid range.
     #[error("{0}")]
     InvalidArgument(String),

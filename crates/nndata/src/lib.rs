@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
+pub mod csv;
 mod dataset;
 #[cfg(feature = "download")]
 pub mod download;
 mod error;
+mod from_arrays;
 mod idx;
 pub mod mnist;
 pub mod numpy;
