@@ -103,6 +103,66 @@ impl Dataset {
         Ok((self.subset(keep), self.subset(hold)))
     }
 
+    /// A seeded random split into `(1 − fraction, fraction)` that keeps each class's share in
+    /// both parts (scikit-learn's `train_test_split(..., stratify=y)`): each class's samples
+    /// are shuffled and `round(fraction · count)` of them held out. Targets must be class
+    /// indices `(n,)` or `(n, 1)`.
+    ///
+    /// ```
+    /// use nndata::Dataset;
+    /// use nntensor::Tensor;
+    /// // 8 samples of class 0, 2 of class 1: a 50 % split keeps one of each class's halves.
+    /// let y: Vec<f32> = (0..10).map(|i| if i < 8 { 0.0 } else { 1.0 }).collect();
+    /// let data = Dataset::new(Tensor::zeros(vec![10, 1]), Tensor::from_vec(vec![10], y).unwrap()).unwrap();
+    /// let (a, b) = data.stratified_split(0.5, 3).unwrap();
+    /// assert_eq!(b.targets().to_vec().iter().filter(|&&c| c == 1.0).count(), 1);
+    /// assert_eq!((a.len(), b.len()), (5, 5));
+    /// ```
+    pub fn stratified_split(
+        &self,
+        fraction: f64,
+        seed: u64,
+    ) -> Result<(Dataset, Dataset), DataError> {
+        if !(0.0..1.0).contains(&fraction) {
+            return Err(DataError::InvalidArgument(format!(
+                "split fraction must be in [0, 1), got {fraction}"
+            )));
+        }
+        let n = self.len();
+        let shape = self.y.shape();
+        if !(shape.len() == 1 || shape == [n, 1]) {
+            return Err(DataError::InvalidArgument(format!(
+                "a stratified split needs class indices of shape ({n},), got targets of shape {shape:?}"
+            )));
+        }
+        let labels = self.y.to_vec();
+        let mut classes: Vec<(u64, Vec<usize>)> = Vec::new();
+        for (i, &label) in labels.iter().enumerate() {
+            if !(label >= 0.0 && label.fract() == 0.0) {
+                return Err(DataError::InvalidArgument(format!(
+                    "a stratified split needs class indices, but row {i} has target {label}"
+                )));
+            }
+            match classes.iter_mut().find(|(c, _)| *c == label as u64) {
+                Some((_, rows)) => rows.push(i),
+                None => classes.push((label as u64, vec![i])),
+            }
+        }
+        classes.sort_by_key(|(c, _)| *c);
+        let mut rng = Rng::seed_from(seed);
+        let (mut keep, mut hold) = (Vec::new(), Vec::new());
+        for (_, rows) in &classes {
+            let order = rng.permutation(rows.len());
+            let held = ((rows.len() as f64) * fraction).round() as usize;
+            let (k, h) = order.split_at(rows.len() - held);
+            keep.extend(k.iter().map(|&j| rows[j]));
+            hold.extend(h.iter().map(|&j| rows[j]));
+        }
+        keep.sort_unstable();
+        hold.sort_unstable();
+        Ok((self.subset(&keep), self.subset(&hold)))
+    }
+
     /// The last `fraction` of the samples, in order, held out (Keras's `validation_split`: the
     /// first `floor(n · (1 − fraction))` samples are kept for training).
     pub fn split_last(&self, fraction: f64) -> Result<(Dataset, Dataset), DataError> {

@@ -1,6 +1,29 @@
 //! Scaling helpers: fitted on training data, applied unchanged to test data.
 
+use crate::DataError;
 use nntensor::{self as nt, Tensor};
+
+/// Refuses to fit on no samples: the statistics would be NaN.
+fn check_rows(x: &Tensor, who: &str) -> Result<(), DataError> {
+    if x.ndim() >= 1 && x.shape()[0] > 0 {
+        return Ok(());
+    }
+    Err(DataError::InvalidArgument(format!(
+        "{who}::fit needs at least one sample, got shape {:?}: fit it on the training inputs (n, features) with n > 0",
+        x.shape()
+    )))
+}
+
+/// Checks that `x`'s features (all axes but the first) match the fitted statistics'.
+#[track_caller]
+fn check_features(x: &Tensor, fitted: &Tensor, who: &str) {
+    assert!(
+        x.ndim() >= 1 && x.shape()[1..] == *fitted.shape(),
+        "{who}: inputs of shape {:?} do not have the {:?} features it was fitted on",
+        x.shape(),
+        fitted.shape()
+    );
+}
 
 /// `t` with every zero replaced by one (a constant feature's spread, so it scales to 0).
 fn ones_where_zero(t: &Tensor) -> Tensor {
@@ -17,8 +40,11 @@ fn ones_where_zero(t: &Tensor) -> Tensor {
 /// use nndata::Standardizer;
 /// use nntensor::Tensor;
 /// let train = Tensor::from_vec(vec![2, 1], vec![1.0, 3.0]).unwrap();
-/// let s = Standardizer::fit(&train);
-/// assert_eq!(s.transform(&train).as_slice().unwrap(), &[-1.0, 1.0]);
+/// let s = Standardizer::fit(&train).unwrap();
+/// let scaled = s.transform(&train);
+/// assert_eq!(scaled.as_slice().unwrap(), &[-1.0, 1.0]);
+/// assert_eq!(s.inverse_transform(&scaled), train);
+/// assert!(Standardizer::fit(&Tensor::zeros(vec![0, 3])).is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Standardizer {
@@ -29,23 +55,29 @@ pub struct Standardizer {
 }
 
 impl Standardizer {
-    /// Fits on `x`, one statistic per feature (over the first axis). Panics on an empty `x`.
-    #[track_caller]
-    pub fn fit(x: &Tensor) -> Standardizer {
-        assert!(
-            x.ndim() >= 1 && x.shape()[0] > 0,
-            "Standardizer::fit: no samples (shape {:?})",
-            x.shape()
-        );
+    /// Fits on `x`, one statistic per feature (over the first axis); an error for no samples.
+    pub fn fit(x: &Tensor) -> Result<Standardizer, DataError> {
+        check_rows(x, "Standardizer")?;
         let mean = nt::mean_axis(x, 0);
         let var = nt::mean_axis(&nt::powi(&(x - &mean), 2), 0);
         let std = ones_where_zero(&nt::sqrt(&var));
-        Standardizer { mean, std }
+        Ok(Standardizer { mean, std })
     }
 
-    /// `(x − mean) / std`, feature by feature.
+    /// `(x − mean) / std`, feature by feature. Panics if `x` has other features than it was
+    /// fitted on.
+    #[track_caller]
     pub fn transform(&self, x: &Tensor) -> Tensor {
+        check_features(x, &self.mean, "Standardizer::transform");
         &(x - &self.mean) / &self.std
+    }
+
+    /// Undoes [`Standardizer::transform`]: `x · std + mean` (to read scaled predictions of a
+    /// regression in the targets' own units).
+    #[track_caller]
+    pub fn inverse_transform(&self, x: &Tensor) -> Tensor {
+        check_features(x, &self.mean, "Standardizer::inverse_transform");
+        &(x * &self.std) + &self.mean
     }
 }
 
@@ -59,22 +91,28 @@ pub struct MinMaxScaler {
 }
 
 impl MinMaxScaler {
-    /// Fits on `x`. Panics on an empty `x`.
-    #[track_caller]
-    pub fn fit(x: &Tensor) -> MinMaxScaler {
-        assert!(
-            x.ndim() >= 1 && x.shape()[0] > 0,
-            "MinMaxScaler::fit: no samples (shape {:?})",
-            x.shape()
-        );
+    /// Fits on `x`; an error for no samples.
+    pub fn fit(x: &Tensor) -> Result<MinMaxScaler, DataError> {
+        check_rows(x, "MinMaxScaler")?;
         let min = -nt::max_axis(&-x, 0);
         let max = nt::max_axis(x, 0);
-        MinMaxScaler { min, max }
+        Ok(MinMaxScaler { min, max })
     }
 
-    /// `(x − min) / (max − min)` per feature (0 for a constant feature).
+    /// `(x − min) / (max − min)` per feature (0 for a constant feature). Panics if `x` has
+    /// other features than it was fitted on.
+    #[track_caller]
     pub fn transform(&self, x: &Tensor) -> Tensor {
+        check_features(x, &self.min, "MinMaxScaler::transform");
         let range = ones_where_zero(&(&self.max - &self.min));
         &(x - &self.min) / &range
+    }
+
+    /// Undoes [`MinMaxScaler::transform`]: `x · (max − min) + min`.
+    #[track_caller]
+    pub fn inverse_transform(&self, x: &Tensor) -> Tensor {
+        check_features(x, &self.min, "MinMaxScaler::inverse_transform");
+        let range = ones_where_zero(&(&self.max - &self.min));
+        &(x * &range) + &self.min
     }
 }

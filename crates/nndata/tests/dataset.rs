@@ -118,16 +118,44 @@ fn mismatched_lengths_are_an_error() {
 #[test]
 fn scalers_fit_on_train_and_apply_to_test() {
     let train = Tensor::from_vec(vec![3, 2], vec![0.0, 5.0, 2.0, 5.0, 4.0, 5.0]).unwrap();
-    let s = Standardizer::fit(&train);
+    let s = Standardizer::fit(&train).unwrap();
     let z = s.transform(&train);
     assert!(column_mean(&z, 0).abs() < 1e-6);
     assert!(
         z.values().iter().skip(1).step_by(2).all(|&v| v == 0.0),
         "a constant feature maps to 0"
     );
-    let m = MinMaxScaler::fit(&train);
+    let m = MinMaxScaler::fit(&train).unwrap();
     let test = Tensor::from_vec(vec![1, 2], vec![2.0, 5.0]).unwrap();
     assert_eq!(m.transform(&test).as_slice().unwrap(), &[0.5, 0.0]);
+    // inverse_transform undoes transform (the constant feature comes back too).
+    assert_eq!(m.inverse_transform(&m.transform(&test)), test);
+    let back = s.inverse_transform(&z).to_vec();
+    assert!(
+        back.iter()
+            .zip(train.to_vec())
+            .all(|(a, b)| (a - b).abs() < 1e-6),
+        "{back:?}"
+    );
+}
+
+#[test]
+fn scalers_refuse_no_samples_and_name_a_feature_mismatch() {
+    let empty = Tensor::zeros(vec![0, 4]);
+    let e = Standardizer::fit(&empty).unwrap_err().to_string();
+    assert!(
+        e.contains("Standardizer::fit needs at least one sample, got shape [0, 4]"),
+        "{e}"
+    );
+    assert!(MinMaxScaler::fit(&empty).is_err());
+    let s = Standardizer::fit(&Tensor::ones(vec![2, 3])).unwrap();
+    let wrong = std::panic::catch_unwind(|| s.transform(&Tensor::ones(vec![2, 4])));
+    let message = wrong.unwrap_err();
+    let text = message.downcast_ref::<String>().unwrap();
+    assert!(
+        text.contains("do not have the [3] features it was fitted on"),
+        "{text}"
+    );
 }
 
 fn column_mean(t: &Tensor, c: usize) -> f32 {

@@ -21,6 +21,21 @@ pub(crate) fn inputs(
         });
     }
     let sample = &shape[1..];
+    if shape.len() == 1 {
+        if let Err(e) = network.output_shape(sample) {
+            if e.expected == shape {
+                return Err(TrainError::InputShape {
+                    data,
+                    shape: shape_string(shape),
+                    detail: format!(
+                        "layer `{layer}` takes samples of {n} features and this is one sample of {n}: reshape it to (1, {n}) (x.into_reshaped([1, {n}]))",
+                        layer = e.layer,
+                        n = shape[0]
+                    ),
+                });
+            }
+        }
+    }
     network.output_shape(sample).map_err(|e| {
         let takes: usize = e.expected.iter().product();
         let given: usize = sample.iter().product();
@@ -65,6 +80,21 @@ pub(crate) fn targets(
             }
             if shape.len() == 1 && output == [1] {
                 return Ok(Some(y.clone().into_reshaped([n, 1])));
+            }
+            let classes = output.last().copied().unwrap_or(0);
+            let indices = (shape.len() == 1 || shape == [n, 1])
+                && output.len() == 1
+                && classes > 1
+                && y.values()
+                    .iter()
+                    .all(|&v| v >= 0.0 && v.fract() == 0.0 && (v as usize) < classes);
+            if indices {
+                return Err(err(format!(
+                    "{} compares targets with the {classes}-way output of layer `{last}` element by element, and these are class indices: \
+                     use Loss::SparseCategoricalCrossEntropy (class indices), or one-hot them (nntensor::one_hot) for {}",
+                    loss.name(),
+                    loss.name()
+                )));
             }
             Err(err(format!(
                 "{} compares them with the output of layer `{last}`, of shape {}: give targets of shape {}",

@@ -41,7 +41,7 @@ pub enum TrainError {
         targets: usize,
     },
     /// A NaN or infinity in the data.
-    #[error("{data} contain {value} at row {row} (column {column}); clean or drop that row before training")]
+    #[error("{data} contain {value} at row {row} (column {column}); clean or drop that row first (models never see NaN or infinity)")]
     NonFiniteData {
         /// Which data.
         data: &'static str,

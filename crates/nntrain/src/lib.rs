@@ -25,3 +25,4 @@ pub use metric::Metric;
 pub use model::{Evaluation, Model};
 pub use options::{FitOptions, Verbosity};
 pub use plot::plot_decision_boundary;
+pub mod scores;

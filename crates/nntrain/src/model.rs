@@ -227,6 +227,41 @@ impl Model {
         check::targets(&self.network, loss, &output, targets, data.targets())
     }
 
+    /// [`Model::fit`] on plain arrays, as Keras's `model.fit(x, y)`: inputs `x` `(n, …)` and
+    /// targets `y` with one row per sample; an error if their row counts differ.
+    ///
+    /// ```
+    /// use nntrain::{FitOptions, Loss, Model, Verbosity};
+    /// use nnlayers::Sequential;
+    /// use nnoptim::Sgd;
+    /// use nnautograd::nntensor::Tensor;
+    /// let x = Tensor::from_vec([4, 1], vec![0.0, 1.0, 2.0, 3.0]).unwrap();
+    /// let y = Tensor::from_vec([4], vec![1.0, 3.0, 5.0, 7.0]).unwrap();
+    /// let mut model = Model::new(Sequential::new(0).linear(1, 1));
+    /// model.compile(Sgd::new(0.05), Loss::MeanSquaredError, &[]);
+    /// let options = FitOptions { epochs: 300, batch_size: 4, verbosity: Verbosity::Silent, ..Default::default() };
+    /// model.fit_arrays(&x, &y, options).unwrap();
+    /// let bad = Tensor::zeros(vec![3]);
+    /// let options = FitOptions { verbosity: Verbosity::Silent, ..Default::default() };
+    /// assert!(model.fit_arrays(&x, &bad, options).unwrap_err().to_string().contains("4 input rows but 3 target rows"));
+    /// ```
+    pub fn fit_arrays(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        options: FitOptions<'_>,
+    ) -> Result<History, TrainError> {
+        let rows = |t: &Tensor| t.shape().first().copied().unwrap_or(0);
+        if rows(x) != rows(y) || x.ndim() == 0 || y.ndim() == 0 {
+            return Err(TrainError::RowMismatch {
+                inputs: rows(x),
+                targets: rows(y),
+            });
+        }
+        let data = Dataset::new(x.clone(), y.clone())?;
+        self.fit(&data, options)
+    }
+
     /// Trains the model on `train` as `options` say, and returns the loss and metrics per epoch.
     ///
     /// Before any step runs, the data is checked against the model: shapes (naming the layer and
@@ -283,6 +318,17 @@ impl Model {
             }
             None => (train, None),
         };
+        let split = options.validation_split;
+        // (Keras's rule holds out ceil(n · split) rows, at least one: only the training side
+        // can end up empty.)
+        if options.validation_data.is_none() && split > 0.0 {
+            let (kept, held) = (train.len(), validation.map_or(0, |v| v.len()));
+            if kept == 0 && held > 0 {
+                return Err(TrainError::InvalidOption(format!(
+                    "validation_split {split} of {held} rows leaves no training rows: lower it (Keras keeps the first floor(n · (1 − split)) rows for training)"
+                )));
+            }
+        }
         if train.is_empty() {
             return Err(TrainError::InvalidOption(
                 "the training set is empty".into(),
@@ -294,6 +340,7 @@ impl Model {
             ));
         }
         let reshaped = self.check_dataset(loss, train, "training inputs", "training targets")?;
+        check_accuracy_targets(loss, &metrics, train.targets(), "training targets")?;
         let reshaped_train;
         let train = match reshaped {
             Some(y) => {
@@ -326,6 +373,13 @@ impl Model {
             .warnings
             .extend(check::pixel_warning(train.inputs()));
         history.warnings.extend(self.activation_warning(loss));
+        if options.batch_size > train.len() {
+            history.warnings.push(format!(
+                "warning: batch_size {} is larger than the {} training rows: each epoch is one step on the whole set",
+                options.batch_size,
+                train.len()
+            ));
+        }
         if options.verbosity != Verbosity::Silent {
             for w in &history.warnings {
                 eprintln!("{w}");
@@ -677,12 +731,19 @@ impl Model {
             ));
         }
         check_metrics(compiled.loss, &compiled.metrics)?;
-        self.check_dataset(
+        let reshaped = self.check_dataset(
             compiled.loss,
             data,
             "evaluation inputs",
             "evaluation targets",
-        )
+        )?;
+        check_accuracy_targets(
+            compiled.loss,
+            &compiled.metrics,
+            data.targets(),
+            "evaluation targets",
+        )?;
+        Ok(reshaped)
     }
 
     /// The loss and metrics over `data` in batches of `batch_size`: with a group, each rank
@@ -885,6 +946,34 @@ fn device_binding_limit(device: Device) -> u64 {
 }
 
 /// Refuses metrics that cannot be computed from the targets this loss reads.
+/// Refuses an accuracy on a regression: with mean squared error, `Accuracy` means binary
+/// accuracy (outputs above 0.5 against 0/1 targets), which targets other than 0 and 1 make
+/// meaningless.
+fn check_accuracy_targets(
+    loss: Loss,
+    metrics: &[Metric],
+    targets: &Tensor,
+    data: &str,
+) -> Result<(), TrainError> {
+    let wants_accuracy = metrics
+        .iter()
+        .any(|m| matches!(m, Metric::Accuracy | Metric::BinaryAccuracy));
+    if loss != Loss::MeanSquaredError || !wants_accuracy {
+        return Ok(());
+    }
+    let values = targets.values();
+    if let Some((i, v)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, &v)| v != 0.0 && v != 1.0)
+    {
+        return Err(TrainError::InvalidOption(format!(
+            "accuracy is for classifiers, but the {data} hold {v} (value {i}): a regression. Use Metric::MeanAbsoluteError or Metric::MeanSquaredError (and nntrain::scores::r2_score), or for classes a cross-entropy loss"
+        )));
+    }
+    Ok(())
+}
+
 fn check_metrics(loss: Loss, metrics: &[Metric]) -> Result<(), TrainError> {
     use crate::loss::TargetKind::{ClassIndices, OneHot, SameAsOutput};
     for &m in metrics {

@@ -147,7 +147,7 @@ fn nan_in_the_data_is_reported_with_its_row() {
         .fit(&Dataset::new(x, labels(64)).unwrap(), quiet())
         .unwrap_err()
         .to_string();
-    assert_eq!(err, "training inputs contain NaN at row 41 (column 300); clean or drop that row before training");
+    assert_eq!(err, "training inputs contain NaN at row 41 (column 300); clean or drop that row first (models never see NaN or infinity)");
 }
 
 #[test]
