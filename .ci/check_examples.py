@@ -24,6 +24,12 @@ CHECKS = [
       ("trained 5 epochs", lambda r: r["epochs"] == 5),
       ("test loss and seconds per epoch reported", lambda r: r["test_loss"] > 0 and r["seconds_per_epoch"] > 0)]),
     ("mnist_manual", [], [("test accuracy >= 95.0 %", lambda r: r["test_accuracy"] >= 0.95)]),
+    # A CSV table of one's own: the Palmer penguins (text columns, NA cells), 80/20 stratified.
+    ("csv_classifier", [], [("test accuracy >= 95 %", lambda r: r["test_accuracy"] >= 0.95),
+                            ("macro F1 >= 0.95", lambda r: r["macro_f1"] >= 0.95)]),
+    # PyTorch's weights (examples/data/pytorch_mlp): its accuracy to 0.1 pt, its probabilities to 1e-5.
+    ("from_pytorch", [], [("PyTorch's test accuracy within 0.1 pt", lambda r: abs(r["test_accuracy"] - r["torch_test_accuracy"]) <= 0.001),
+                          ("probabilities within 1e-5 of PyTorch's", lambda r: r["max_probability_difference"] <= 1e-5)]),
     # The Keras convnet: 4 epochs in CI (98.53 % after 3 on this machine, 99 % takes about 12).
     ("mnist_cnn", ["--quiet", "--epochs", "4"], [("test accuracy >= 98.5 % after 4 epochs", lambda r: r["test_accuracy"] >= 0.985)]),
 ]
