@@ -1,7 +1,9 @@
 //! Tables in CSV files into a [`Dataset`], in one call: [`read_csv`].
 //!
 //! The file is parsed by the `csv` crate (quotes, escaped quotes, embedded newlines, CRLF). Each
-//! column is numeric if every present cell parses as a number, otherwise categorical. Numeric
+//! column is numeric if every present cell parses as a finite number, and categorical if fewer
+//! than half do (a column mostly of numbers with a few words is an error naming the first word:
+//! a unit or a decimal comma to fix, not categories). Numeric
 //! columns become `f32` features; categorical feature columns become one-hot columns (named
 //! `column=value`) or one column of category indices ([`CategoryEncoding`]); categories are
 //! sorted, and the mapping is returned ([`Categories`]) so predictions can be turned back into
@@ -35,6 +37,9 @@ use std::path::Path;
 
 /// The most categories a text column may have to be one-hot encoded.
 pub const MAX_ONE_HOT: usize = 1000;
+
+/// The most feature values per byte of the file one-hot encoding may produce (beyond 2^20).
+const MAX_EXPANSION: u64 = 32;
 
 /// A column, by header name or by 0-based position.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,10 +284,14 @@ pub fn csv_from_bytes(
         "first row"
     };
     let chunks = split_rows(data, first_line);
-    let parsed: Vec<Result<Piece, String>> = chunks
-        .par_iter()
-        .map(|&(chunk, line)| read_rows(chunk, line, names.len(), options, against))
-        .collect();
+    let read =
+        |&(chunk, line): &(&[u8], u64)| read_rows(chunk, line, names.len(), options, against);
+    // Threads only for several pieces: a hand-off costs more than a small table's parse.
+    let parsed: Vec<Result<Piece, String>> = if chunks.len() > 1 {
+        chunks.par_iter().map(read).collect()
+    } else {
+        chunks.iter().map(read).collect()
+    };
     let mut columns: Vec<RawColumn> = (0..names.len())
         .map(|_| RawColumn { parts: Vec::new() })
         .collect();
@@ -331,13 +340,22 @@ pub fn csv_from_bytes(
         .filter(|i| !targets.contains(i) && !ignored.contains(i))
         .collect();
 
+    if let Missing::Fill(v) = options.missing {
+        if !v.is_finite() {
+            return Err(fail(format!(
+                "Missing::Fill({v}) would put a non-finite value in the data: fill with a number"
+            )));
+        }
+    }
     let n = lines.len();
     let mut typed: Vec<Option<Typed>> = (0..names.len()).map(|_| None).collect();
     let wanted: Vec<usize> = features.iter().chain(&targets).copied().collect();
-    let results: Vec<Result<Typed, Untypable>> = wanted
-        .par_iter()
-        .map(|&c| type_column(&columns[c], options))
-        .collect();
+    let type_one = |&c: &usize| type_column(&columns[c], options);
+    let results: Vec<Result<Typed, Untypable>> = if data.len() >= CHUNK_BYTES {
+        wanted.par_iter().map(type_one).collect()
+    } else {
+        wanted.iter().map(type_one).collect()
+    };
     for (&c, result) in wanted.iter().zip(results) {
         let column = result.map_err(|(row, why)| {
             fail(format!("line {}, column `{}`: {why}", lines[row], names[c]))
@@ -352,6 +370,22 @@ pub fn csv_from_bytes(
             }
         }
         typed[c] = Some(column);
+    }
+    // One-hot columns multiply the data: bound the features by what the file can justify.
+    let width: usize = features
+        .iter()
+        .map(|&c| match (&typed[c], options.categories) {
+            (Some(Typed::Text(_, values)), CategoryEncoding::OneHot) => values.len(),
+            _ => 1,
+        })
+        .sum();
+    let limit = (bytes.len() as u64)
+        .saturating_mul(MAX_EXPANSION)
+        .max(1 << 20);
+    if (n as u64).saturating_mul(width as u64) > limit {
+        return Err(fail(format!(
+            "one-hot encoding would make {n} rows × {width} features, over {MAX_EXPANSION} values per byte of the file: encode the text columns as indices (CategoryEncoding::Index) or leave the most varied out (CsvOptions::ignore)"
+        )));
     }
     let mut categories = Vec::new();
     for (c, t) in typed.iter().enumerate() {
@@ -519,8 +553,9 @@ fn read_rows(
         .read_byte_record(&mut record)
         .map_err(|e| csv_error(&e))?
     {
+        // The position can lag behind line ends and blank lines the parser skipped.
         let mut start = (record.position().map_or(0, |p| p.byte()) as usize).min(bytes.len());
-        if bytes.get(start) == Some(&b'\n') {
+        while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
         if start > counted_to {
@@ -591,6 +626,10 @@ type Untypable = (usize, String);
 /// finite, and a column that is at least half numbers but not all, are errors rather than text.
 fn type_column(column: &RawColumn, options: &CsvOptions) -> Result<Typed, Untypable> {
     let n = column.len();
+    let numeric_markers = options
+        .missing_markers
+        .iter()
+        .any(|m| m.trim().parse::<f32>().is_ok_and(f32::is_finite));
     let mut numbers = Vec::with_capacity(n);
     let mut first_text = None;
     let (mut parsed, mut present) = (0usize, 0usize);
@@ -602,7 +641,12 @@ fn type_column(column: &RawColumn, options: &CsvOptions) -> Result<Typed, Untypa
             continue;
         }
         // Parse first: the missing markers are compared only for cells that are not numbers
-        // (or are NaN), which keeps numeric columns fast.
+        // (or are NaN), which keeps numeric columns fast, unless a marker is itself a number
+        // (`-999`).
+        if numeric_markers && is_missing(text, options) {
+            numbers.push(None);
+            continue;
+        }
         match text.parse::<f32>() {
             Ok(v) if v.is_finite() => {
                 present += 1;

@@ -136,22 +136,18 @@ impl Dataset {
             )));
         }
         let labels = self.y.to_vec();
-        let mut classes: Vec<(u64, Vec<usize>)> = Vec::new();
+        let mut classes: std::collections::BTreeMap<u64, Vec<usize>> = Default::default();
         for (i, &label) in labels.iter().enumerate() {
             if !(label >= 0.0 && label.fract() == 0.0) {
                 return Err(DataError::InvalidArgument(format!(
                     "a stratified split needs class indices, but row {i} has target {label}"
                 )));
             }
-            match classes.iter_mut().find(|(c, _)| *c == label as u64) {
-                Some((_, rows)) => rows.push(i),
-                None => classes.push((label as u64, vec![i])),
-            }
+            classes.entry(label as u64).or_default().push(i);
         }
-        classes.sort_by_key(|(c, _)| *c);
         let mut rng = Rng::seed_from(seed);
         let (mut keep, mut hold) = (Vec::new(), Vec::new());
-        for (_, rows) in &classes {
+        for rows in classes.values() {
             let order = rng.permutation(rows.len());
             let held = ((rows.len() as f64) * fraction).round() as usize;
             let (k, h) = order.split_at(rows.len() - held);

@@ -17,8 +17,16 @@ fn check_rows(x: &Tensor, who: &str) -> Result<(), DataError> {
 /// Checks that `x`'s features (all axes but the first) match the fitted statistics'.
 #[track_caller]
 fn check_features(x: &Tensor, fitted: &Tensor, who: &str) {
+    // A trailing axis of 1 is the same features: targets fitted as (n,) and predictions (n, 1).
+    let strip = |s: &[usize]| -> Vec<usize> {
+        let mut s = s.to_vec();
+        while s.last() == Some(&1) {
+            s.pop();
+        }
+        s
+    };
     assert!(
-        x.ndim() >= 1 && x.shape()[1..] == *fitted.shape(),
+        x.ndim() >= 1 && strip(&x.shape()[1..]) == strip(fitted.shape()),
         "{who}: inputs of shape {:?} do not have the {:?} features it was fitted on",
         x.shape(),
         fitted.shape()

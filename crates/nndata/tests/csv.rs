@@ -251,3 +251,45 @@ fn a_large_table_parsed_in_pieces_equals_the_table() {
         "{e}"
     );
 }
+
+#[test]
+fn blank_lines_numeric_markers_and_one_hot_blowups() {
+    // Blank lines (CRLF too) do not shift the line an error names.
+    let e = err("a,y\r\n1,0\r\n\r\n\r\n2\r\n", &CsvOptions::default());
+    assert!(e.contains("line 5 has 1 fields"), "{e}");
+    // A marker that is a number marks cells missing in numeric columns too.
+    let options = CsvOptions {
+        missing_markers: vec!["-999".into()],
+        missing: Missing::Fill(0.5),
+        ..Default::default()
+    };
+    let t = parse("a,y\n-999,0\n3,1\n", &options).unwrap();
+    assert_eq!(t.dataset.inputs().to_vec(), [0.5, 3.0]);
+    let e = err(
+        "a,y\n1,0\n",
+        &CsvOptions {
+            missing: Missing::Fill(f32::NAN),
+            ..Default::default()
+        },
+    );
+    assert!(e.contains("non-finite"), "{e}");
+    // 60 text columns of 1000 short values each over 2000 rows: 60,000 one-hot features.
+    let mut text = (0..60)
+        .map(|c| format!("c{c}"))
+        .collect::<Vec<_>>()
+        .join(",")
+        + ",y\n";
+    for r in 0..2000 {
+        let row: Vec<String> = (0..60)
+            .map(|c| format!("{}{}", ["a", "b"][c % 2], (r * 7 + c) % 1000))
+            .collect();
+        text.push_str(&row.join(","));
+        text.push_str(",0\n");
+    }
+    let e = err(&text, &CsvOptions::default());
+    assert!(
+        e.contains("one-hot encoding would make 2000 rows")
+            && e.contains("CategoryEncoding::Index"),
+        "{e}"
+    );
+}

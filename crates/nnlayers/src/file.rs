@@ -96,13 +96,24 @@ impl Sequential {
     /// [`crate::torch_weights`]), with PyTorch's `Linear` weights transposed; an error lists every
     /// missing, unexpected and mis-shaped tensor.
     pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        self.load_weights_mapped(path, &[])
+    }
+
+    /// [`Sequential::load_weights`] for a weights-only file whose layer keys are neither
+    /// positions nor this model's layer names (a custom PyTorch module's `fc1`, `fc2`): `mapping`
+    /// pairs each file key with a layer name, `&[("fc1", "linear_1"), ("fc2", "linear_2")]`.
+    pub fn load_weights_mapped(
+        &mut self,
+        path: impl AsRef<Path>,
+        mapping: &[(&str, &str)],
+    ) -> Result<(), ModelFileError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(io_error(path))?;
         if file_v2::looks_like_safetensors(&bytes) {
             let container = file_v2::open(&bytes, path)?;
             let meta = file_v2::metadata(&bytes).unwrap_or_default();
             if !is_ours(&meta) {
-                return torch_weights::load(self, &container, path);
+                return torch_weights::load(self, &container, path, mapping);
             }
         }
         let saved = decode(&bytes, path, KIND_MODEL)?.model;
@@ -207,7 +218,7 @@ fn encode_file(
     }
     for (i, (section, _)) in states.iter().enumerate() {
         let clash = states[..i].iter().any(|(s, _)| s == section);
-        if section.is_empty() || *section == "model" || section.contains('/') || clash {
+        if !usable_section_name(section) || clash {
             return Err(ModelFileError::CannotSave {
                 path: path.into(),
                 detail: format!("cannot save a state section named `{section}`: names must be unique, non-empty, not `model`, and without `/`"),
@@ -239,6 +250,11 @@ fn kind_name(kind: u32) -> &'static str {
     } else {
         "checkpoint"
     }
+}
+
+/// Whether a state section may have this name (it prefixes its tensors' names: `name/tensor`).
+fn usable_section_name(name: &str) -> bool {
+    !name.is_empty() && name != "model" && !name.contains('/')
 }
 
 fn is_ours(meta: &HashMap<String, String>) -> bool {
@@ -288,6 +304,13 @@ fn assemble(parsed: Parsed, path: &Path) -> Result<Checkpoint, ModelFileError> {
         path: path.into(),
         detail,
     };
+    for (i, (name, _)) in parsed.states.iter().enumerate() {
+        if !usable_section_name(name) || parsed.states[..i].iter().any(|(n, _)| n == name) {
+            return Err(corrupt(format!(
+                "a saved state is named `{name}`: names are unique, non-empty, not `model`, and without `/`"
+            )));
+        }
+    }
     let mut declared: u64 = 0;
     for spec in &parsed.layers {
         let n = spec

@@ -160,8 +160,28 @@ pub(crate) fn looks_like_safetensors(bytes: &[u8]) -> bool {
     bytes.len() > 8 && bytes[8] == b'{'
 }
 
-/// Reads the container, turning its errors into ours.
+/// Reads the container, turning its errors into ours. The tensors' data must end exactly at the
+/// end of the file, checked here first with checked arithmetic: the safetensors crate adds the
+/// offsets unchecked, which overflows (a panic in debug builds) for offsets near 2^64.
 pub(crate) fn open<'a>(bytes: &'a [u8], path: &Path) -> Result<SafeTensors<'a>, ModelFileError> {
+    if let Some(end) = declared_data_end(bytes) {
+        match end {
+            None => {
+                return Err(ModelFileError::Corrupt {
+                    path: path.into(),
+                    detail: "the tensors' offsets overflow".into(),
+                })
+            }
+            Some(end) if end != bytes.len() as u64 => {
+                return Err(container_error(
+                    SafeTensorError::MetadataIncompleteBuffer,
+                    bytes,
+                    path,
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     SafeTensors::deserialize(bytes).map_err(|e| container_error(e, bytes, path))
 }
 
@@ -191,7 +211,7 @@ fn container_error(e: SafeTensorError, bytes: &[u8], path: &Path) -> ModelFileEr
         SafeTensorError::HeaderTooLarge => corrupt(format!(
             "a safetensors header of {header_len} bytes is larger than the format allows"
         )),
-        SafeTensorError::MetadataIncompleteBuffer => match declared_data_end(bytes) {
+        SafeTensorError::MetadataIncompleteBuffer => match declared_data_end(bytes).flatten() {
             Some(end) if end > bytes.len() as u64 => truncated(format!(
                 "the header describes {end} bytes but the file has {}",
                 bytes.len()
@@ -206,18 +226,24 @@ fn container_error(e: SafeTensorError, bytes: &[u8], path: &Path) -> ModelFileEr
     }
 }
 
-/// Where the tensor data a (syntactically valid) header describes ends, from the file's start.
-fn declared_data_end(bytes: &[u8]) -> Option<u64> {
+/// Where the tensor data a header describes ends, from the file's start: `None` if the header
+/// cannot be read that far (the container's own checks then say why), `Some(None)` if the
+/// offsets overflow.
+fn declared_data_end(bytes: &[u8]) -> Option<Option<u64>> {
     let n = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
     let header = bytes.get(8..8usize.checked_add(usize::try_from(n).ok()?)?)?;
     let map: HashMap<String, serde_json::Value> = serde_json::from_slice(header).ok()?;
     let mut end = 0u64;
+    let mut total = Some(0u64);
     for (name, entry) in &map {
         if name != "__metadata__" {
-            end = end.max(entry.get("data_offsets")?.get(1)?.as_u64()?);
+            let offsets = entry.get("data_offsets")?;
+            let (start, stop) = (offsets.get(0)?.as_u64()?, offsets.get(1)?.as_u64()?);
+            end = end.max(stop);
+            total = total.and_then(|t| t.checked_add(stop.checked_sub(start)?));
         }
     }
-    end.checked_add(8)?.checked_add(n)
+    Some(total.and_then(|_| end.checked_add(8)?.checked_add(n)))
 }
 
 /// Decodes a version-2 file whose container [`open`] accepted and whose metadata says
@@ -255,7 +281,9 @@ pub(crate) fn decode(
     let stored_crc: u32 = field("crc32")?
         .parse()
         .map_err(|_| corrupt("the checksum is not a number".into()))?;
-    let views: Vec<(String, TensorView<'_>)> = file.tensors();
+    let mut views: Vec<(String, TensorView<'_>)> = file.tensors();
+    // By name, so the first damaged tensor an error names is the same on every run.
+    views.sort_by(|a, b| a.0.cmp(&b.0));
     let mut for_crc: Vec<(String, &[u8])> =
         views.iter().map(|(n, v)| (n.clone(), v.data())).collect();
     if checksum(kind, layers_json, states_json, &mut for_crc) != stored_crc {
@@ -314,7 +342,9 @@ pub(crate) fn decode(
         states.push((entry.name, state));
     }
     let mut model = Vec::with_capacity(tensors.len());
-    for (name, tensor) in tensors {
+    let mut rest: Vec<(String, Tensor)> = tensors.into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, tensor) in rest {
         match name.strip_prefix("model/") {
             Some(param) => model.push((param.to_string(), tensor)),
             None => return Err(corrupt(format!("tensor `{name}` belongs to no section"))),

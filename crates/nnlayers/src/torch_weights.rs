@@ -3,11 +3,14 @@
 //! in code by [`Sequential::load_weights`].
 //!
 //! **Matching.** Each tensor name is split at its last `.` into a layer key and a parameter
-//! (`0.weight` → `0`, `weight`; `features.3.bias` → `features.3`, `bias`). If every key is one of
-//! the model's layer names, layers match by name. Otherwise the keys, in natural order (`2`
-//! before `10`, `fc2` before `fc10`), match the model's layers that have parameters, in order:
-//! PyTorch's `nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))` has keys `0` and
-//! `2`, which match `linear_1` and `linear_2`.
+//! (`0.weight` → `0`, `weight`; `features.3.bias` → `features.3`, `bias`). Layers match by
+//! the mapping given to [`Sequential::load_weights_mapped`] (file key → layer name); else by
+//! name, if every key is one of the model's layer names; else by position, if every key is a
+//! position in an `nn.Sequential` (numbers, `0` or `1.3`): the keys in numeric order match the
+//! model's layers that have parameters, in order. PyTorch's
+//! `nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))` has keys `0` and `2`, which
+//! match `linear_1` and `linear_2`. Other keys (`fc1`, `encoder.proj`) say nothing reliable
+//! about order, so they need the mapping: the error says so.
 //!
 //! **Layouts.** PyTorch's `Linear.weight` is `(out, in)` and ours is `(in, out)`: it is
 //! transposed. The other layers share PyTorch's layouts and names: `Conv2d` `(out, in, kh, kw)`
@@ -33,8 +36,19 @@ struct Wanted {
     shape: Vec<usize>,
 }
 
-/// Compares names with runs of digits as numbers: `fc2` < `fc10`, `2` < `10`.
+/// Compares names with runs of digits as numbers: `fc2` < `fc10`, `2` < `10`; names equal that
+/// way (`02`, `2`) by their bytes, so the order is total.
 fn natural_cmp(a: &str, b: &str) -> Ordering {
+    natural_cmp_digits(a, b).then_with(|| a.cmp(b))
+}
+
+/// Whether a layer key is a position in (nested) `nn.Sequential`s: numbers joined by dots.
+fn is_position(key: &str) -> bool {
+    key.split('.')
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn natural_cmp_digits(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     loop {
         match (a.first(), b.first()) {
@@ -111,6 +125,7 @@ pub(crate) fn load(
     model: &mut Sequential,
     file: &SafeTensors<'_>,
     path: &Path,
+    mapping: &[(&str, &str)],
 ) -> Result<(), ModelFileError> {
     let wanted: Vec<Wanted> = model
         .layers()
@@ -153,23 +168,37 @@ pub(crate) fn load(
         }
     }
     let by_name = !keys.is_empty() && keys.iter().all(|k| layers.contains(k));
-    let key_of: HashMap<&str, &str> = if by_name {
-        keys.iter().map(|k| (*k, *k)).collect()
-    } else {
-        layers.iter().copied().zip(keys.iter().copied()).collect()
-    };
-    let matching = if by_name {
-        "by layer name".to_string()
-    } else {
+    let by_position = !keys.is_empty() && keys.iter().all(|k| is_position(k));
+    let (key_of, matching): (HashMap<&str, &str>, String) = if !mapping.is_empty() {
+        let map = mapping.iter().map(|&(key, layer)| (layer, key)).collect();
+        (map, "by the mapping given".to_string())
+    } else if by_name {
+        (
+            keys.iter().map(|k| (*k, *k)).collect(),
+            "by layer name".to_string(),
+        )
+    } else if by_position {
         let pairs: Vec<String> = layers
             .iter()
             .zip(&keys)
             .map(|(l, k)| format!("{k} → {l}"))
             .collect();
-        format!(
-            "in order, the file's layer keys to the model's layers with parameters: {}",
-            pairs.join(", ")
+        (
+            layers.iter().copied().zip(keys.iter().copied()).collect(),
+            format!(
+                "by position, the file's layer keys to the model's layers with parameters: {}",
+                pairs.join(", ")
+            ),
         )
+    } else {
+        return Err(ModelFileError::StateDictMismatch {
+            path: path.into(),
+            detail: format!(
+                "its layer keys {keys:?} are neither positions in an nn.Sequential (0, 2, ...) nor this model's layer names {layers:?}: say which is which with Sequential::load_weights_mapped(path, &[(\"{}\", \"{}\"), ...]); the model was left unchanged",
+                keys.first().copied().unwrap_or("fc1"),
+                layers.first().copied().unwrap_or("linear_1")
+            ),
+        });
     };
 
     let mut missing = Vec::new();
@@ -262,7 +291,7 @@ mod tests {
     fn digits_compare_as_numbers() {
         assert_eq!(natural_cmp("2", "10"), Ordering::Less);
         assert_eq!(natural_cmp("fc10", "fc2"), Ordering::Greater);
-        assert_eq!(natural_cmp("layer.02", "layer.2"), Ordering::Equal);
+        assert_eq!(natural_cmp("layer.02", "layer.2"), Ordering::Less);
         assert_eq!(natural_cmp("a", "b"), Ordering::Less);
         let mut keys = vec!["10.weight", "2.weight", "0.bias"];
         keys.sort_by(|a, b| natural_cmp(a, b));

@@ -612,3 +612,27 @@ fn two_layers_with_one_name_cannot_be_saved() {
         "{err}"
     );
 }
+
+#[test]
+fn offsets_near_2_pow_64_and_unsavable_section_names_are_corrupt() {
+    let header = format!(
+        "{{\"x\":{{\"dtype\":\"U8\",\"shape\":[{m}],\"data_offsets\":[0,{m}]}}}}",
+        m = u64::MAX
+    );
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[0; 16]);
+    let msg = load_bytes_err(&bytes);
+    assert!(msg.contains("corrupt") && msg.contains("overflow"), "{msg}");
+
+    // A checkpoint whose state is named `model` would load but could not be saved again.
+    let mut state = StateDict::default();
+    state.set_integer("step", 1);
+    let good = checkpoint_to_bytes(&model(), &[("optimizer", &state)]).unwrap();
+    let bad = rewrite_v2(&good, |m| {
+        let states = m["states"].replace("\"name\":\"optimizer\"", "\"name\":\"model\"");
+        m.insert("states".into(), states);
+    });
+    let msg = checkpoint_from_bytes(&bad).unwrap_err().to_string();
+    assert!(msg.contains("a saved state is named `model`"), "{msg}");
+}

@@ -240,3 +240,25 @@ fn a_damaged_weights_file_is_an_error() {
         );
     }
 }
+
+#[test]
+fn named_modules_need_a_mapping_and_load_with_one() {
+    // A custom nn.Module with self.fc1 and self.fc2: names say nothing reliable about order.
+    let dir = tempfile::tempdir().unwrap();
+    let entries: Vec<Entry> = torch_mlp()
+        .into_iter()
+        .map(|(n, d, s, b)| (n.replace("0.", "fc1.").replace("2.", "fc2."), d, s, b))
+        .collect();
+    let path = write(dir.path(), &entries);
+    let mut model = mlp();
+    let err = model.load_weights(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("neither positions in an nn.Sequential")
+            && err.contains("load_weights_mapped"),
+        "{err}"
+    );
+    model
+        .load_weights_mapped(&path, &[("fc1", "linear_1"), ("fc2", "linear_2")])
+        .unwrap();
+    assert_eq!(model.parameters()[3].value().to_vec(), vec![1.0, -1.0]);
+}

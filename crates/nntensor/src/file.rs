@@ -46,14 +46,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     builder.prefix(".nnfacade-tmp-");
     // tempfile creates files readable by their owner only; a saved model gets the permissions
     // `std::fs::write` would give it (0o666 less the umask), or keeps those of the file it replaces.
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
     #[cfg(unix)]
-    let permissions = match std::fs::metadata(path) {
-        Ok(existing) => existing.permissions(),
-        Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o666),
-    };
-    #[cfg(unix)]
-    builder.permissions(permissions);
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut file = builder.tempfile_in(dir)?;
+    if let Some(permissions) = existing {
+        // Set after creation: the mode given at creation is narrowed by the umask.
+        file.as_file().set_permissions(permissions)?;
+    }
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
@@ -93,9 +93,11 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&ours, std::fs::Permissions::from_mode(0o640)).unwrap();
-            write_atomically(&ours, b"y").unwrap();
-            assert_eq!(mode(&ours).mode() & 0o777, 0o640);
+            for kept in [0o640, 0o664] {
+                std::fs::set_permissions(&ours, std::fs::Permissions::from_mode(kept)).unwrap();
+                write_atomically(&ours, b"y").unwrap();
+                assert_eq!(mode(&ours).mode() & 0o777, kept);
+            }
         }
     }
 

@@ -945,7 +945,6 @@ fn device_binding_limit(device: Device) -> u64 {
     }
 }
 
-/// Refuses metrics that cannot be computed from the targets this loss reads.
 /// Refuses an accuracy on a regression: with mean squared error, `Accuracy` means binary
 /// accuracy (outputs above 0.5 against 0/1 targets), which targets other than 0 and 1 make
 /// meaningless.
@@ -974,6 +973,7 @@ fn check_accuracy_targets(
     Ok(())
 }
 
+/// Refuses metrics that cannot be computed from the targets this loss reads.
 fn check_metrics(loss: Loss, metrics: &[Metric]) -> Result<(), TrainError> {
     use crate::loss::TargetKind::{ClassIndices, OneHot, SameAsOutput};
     for &m in metrics {

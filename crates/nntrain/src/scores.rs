@@ -15,6 +15,9 @@
 
 use crate::TrainError;
 
+/// The most classes a confusion matrix takes (its counts grow with the square).
+pub const MAX_CLASSES: usize = 1 << 12;
+
 /// Counts of (true class, predicted class) pairs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfusionMatrix {
@@ -37,6 +40,11 @@ impl ConfusionMatrix {
                 predicted.len()
             )));
         }
+        if classes > MAX_CLASSES {
+            return Err(TrainError::InvalidOption(format!(
+                "confusion matrix: {classes} classes is more than {MAX_CLASSES}"
+            )));
+        }
         let mut counts = vec![0u64; classes * classes];
         for (i, (&t, &p)) in truth.iter().zip(predicted).enumerate() {
             if t >= classes || p >= classes {
@@ -55,8 +63,15 @@ impl ConfusionMatrix {
         self.classes
     }
 
-    /// How many samples of class `truth` were predicted as `predicted`.
+    /// How many samples of class `truth` were predicted as `predicted`. Panics for a class
+    /// outside `0..classes()`.
+    #[track_caller]
     pub fn count(&self, truth: usize, predicted: usize) -> u64 {
+        assert!(
+            truth < self.classes && predicted < self.classes,
+            "ConfusionMatrix::count({truth}, {predicted}): there are {} classes",
+            self.classes
+        );
         self.counts[truth * self.classes + predicted]
     }
 
@@ -98,26 +113,31 @@ impl ConfusionMatrix {
         }
     }
 
-    /// Precision averaged over classes, each counting the same.
+    /// Precision averaged over the classes present, each counting the same.
     pub fn macro_precision(&self) -> f64 {
         self.mean_over_classes(|c| self.precision(c))
     }
 
-    /// Recall averaged over classes, each counting the same.
+    /// Recall averaged over the classes present, each counting the same.
     pub fn macro_recall(&self) -> f64 {
         self.mean_over_classes(|c| self.recall(c))
     }
 
-    /// F1 averaged over classes, each counting the same.
+    /// F1 averaged over the classes present, each counting the same.
     pub fn macro_f1(&self) -> f64 {
         self.mean_over_classes(|c| self.f1(c))
     }
 
+    /// The mean over the classes that occur in the truth or the predictions (scikit-learn's
+    /// labels for a macro average: a class absent from both does not count).
     fn mean_over_classes(&self, f: impl Fn(usize) -> f64) -> f64 {
-        if self.classes == 0 {
+        let present: Vec<usize> = (0..self.classes)
+            .filter(|&c| self.truly(c) + self.predicted_as(c) > 0)
+            .collect();
+        if present.is_empty() {
             return 0.0;
         }
-        (0..self.classes).map(f).sum::<f64>() / self.classes as f64
+        present.iter().map(|&c| f(c)).sum::<f64>() / present.len() as f64
     }
 
     /// The matrix as a table, rows the true classes and columns the predicted ones, followed by
@@ -245,6 +265,10 @@ mod tests {
         assert_eq!((cm.precision(0), cm.recall(0)), (2.0 / 3.0, 1.0));
         assert_eq!((cm.precision(1), cm.f1(2)), (0.0, 0.0));
         assert!((cm.accuracy() - 1.0 / 3.0).abs() < 1e-12);
+        // A class in neither the truth nor the predictions does not count (labels = present).
+        let wide =
+            ConfusionMatrix::from_labels(&[0, 1, 2, 0, 1, 2], &[0, 2, 1, 0, 0, 1], 5).unwrap();
+        assert_eq!(wide.macro_f1(), cm.macro_f1());
         assert_eq!(
             roc_auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]).unwrap(),
             0.75
