@@ -4,17 +4,18 @@
 //! `nndata::csv::read_csv` types each column (numbers, or text categories one-hot encoded),
 //! turns a text target into class indices, and fills missing cells when asked; the rows are
 //! split 80/20 with each class's share kept in both parts (`Dataset::stratified_split`); the
-//! features are standardised on the training part; a 16-unit ReLU MLP is trained with Adam on
-//! sparse categorical cross-entropy; `nntrain::scores` gives the test confusion matrix, per-class
+//! features' mean and standard deviation, fitted on the training part, become the model's first
+//! layer (`Normalization`, so the saved model takes raw rows); a 16-unit ReLU MLP is trained
+//! with Adam on sparse categorical cross-entropy; `nntrain::scores` gives the test confusion matrix, per-class
 //! precision, recall and F1 (and ROC AUC for two classes).
 //!
 //! Run: `cargo run --release --example csv_classifier -- [FILE] [--target COLUMN]
-//! [--ignore COLUMN]... [--fill mean|VALUE] [--epochs N] [--seed N]`. Without a file it reads
+//! [--ignore COLUMN]... [--fill mean|VALUE] [--epochs N] [--seed N] [--save MODEL]`. Without a file it reads
 //! the Palmer penguins (`examples/data/penguins/penguins.csv`, target `species`, missing values
 //! filled with column means). The last line is JSON.
 
 use nnfacade::data::csv::{read_csv, Column, CsvOptions, Missing};
-use nnfacade::data::{Dataset, Standardizer};
+use nnfacade::data::Standardizer;
 use nnfacade::prelude::*;
 use nnfacade::tensor::argmax_axis;
 use nnfacade::train::scores::{roc_auc, ConfusionMatrix};
@@ -39,6 +40,7 @@ struct Args {
     options: CsvOptions,
     epochs: usize,
     seed: u64,
+    save: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -50,6 +52,7 @@ fn parse_args() -> Result<Args, String> {
         },
         epochs: 100,
         seed: 42,
+        save: None,
     };
     let mut target = None;
     let mut given = std::env::args().skip(1);
@@ -70,6 +73,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--epochs" => args.epochs = value()?.parse().map_err(|e| format!("--epochs: {e}"))?,
             "--seed" => args.seed = value()?.parse().map_err(|e| format!("--seed: {e}"))?,
+            "--save" => args.save = Some(value()?),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             file => args.file = file.to_string(),
         }
@@ -111,11 +115,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let (train, test) = table.dataset.stratified_split(0.2, args.seed)?;
     let scaler = Standardizer::fit(train.inputs())?;
-    let scale = |d: &Dataset| Dataset::new(scaler.transform(d.inputs()), d.targets().clone());
-    let (train, test) = (scale(&train)?, scale(&test)?);
 
     let features = table.feature_names.len();
     let network = Sequential::new(args.seed)
+        .normalization(&scaler.mean, &scaler.std)
         .linear(features, 16)
         .relu()
         .linear(16, classes.len())
@@ -163,6 +166,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         matrix.macro_recall(),
         matrix.macro_f1()
     );
+    if let Some(path) = &args.save {
+        model.save(path)?;
+        println!("model saved to {path} (it takes raw rows: the scaling is its first layer)");
+    }
     let mut auc = String::from("null");
     if classes.len() == 2 {
         let scores: Vec<f32> = probabilities.to_vec().chunks(2).map(|p| p[1]).collect();

@@ -425,6 +425,19 @@ fn check_layer_chain(layers: &[LayerSpec]) -> Result<(), String> {
                     }
                 }
             }
+            LayerSpec::Normalization { name, shape, .. } => match shape.as_slice() {
+                [features] => {
+                    if let Some((w, previous)) = width {
+                        if w != *features {
+                            return Err(format!(
+                                "layer `{name}` normalises {features} features but `{previous}` before it gives {w}"
+                            ));
+                        }
+                    }
+                    width = Some((*features, name));
+                }
+                _ => width = None,
+            },
             LayerSpec::Activation { .. } | LayerSpec::Dropout { .. } => {}
         }
     }

@@ -14,6 +14,7 @@ mod layer_norm;
 mod linear;
 mod loss;
 mod module;
+mod normalization;
 mod sequential;
 mod spec;
 mod torch_loss;
@@ -39,6 +40,7 @@ pub use loss::{
 };
 pub use module::{Context, Module};
 pub use nnautograd;
+pub use normalization::Normalization;
 pub use sequential::Sequential;
 pub use spec::LayerSpec;
 pub use torch_loss::{

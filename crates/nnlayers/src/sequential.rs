@@ -4,7 +4,7 @@ use crate::{
     shape_text, Activation, AvgPool2d, Context, Conv2d, Dropout, Flatten, GlobalAvgPool2d, Linear,
     MaxPool2d, Module, ShapeError,
 };
-use nnautograd::nntensor::{Device, Init, Rng};
+use nnautograd::nntensor::{Device, Init, Rng, Tensor};
 use nnautograd::{Param, Var};
 
 /// A stack of layers applied in order. Layers get unique readable names as they are added
@@ -210,6 +210,14 @@ impl Sequential {
     /// Appends batch normalisation over `features` of `(n, features)` rows.
     pub fn batch_norm1d(self, features: usize) -> Self {
         self.add(crate::BatchNorm1d::new(features))
+    }
+
+    /// Appends a fixed standardisation `(x − mean) / std` (a [`crate::Normalization`] layer),
+    /// with statistics fitted on the training data: saved with the model, so a loaded model
+    /// takes raw inputs.
+    #[track_caller]
+    pub fn normalization(self, mean: &Tensor, std: &Tensor) -> Self {
+        self.add(crate::Normalization::new(mean.clone(), std.clone()))
     }
 
     /// Appends batch normalisation over the `channels` of `(n, channels, h, w)` images.

@@ -2,7 +2,7 @@
 
 use crate::{
     Activation, ActivationFn, AvgPool2d, BatchNorm, Conv2d, Dropout, Embedding, Flatten,
-    GlobalAvgPool2d, LayerNorm, Linear, MaxPool2d, Module,
+    GlobalAvgPool2d, LayerNorm, Linear, MaxPool2d, Module, Normalization,
 };
 use nnautograd::nntensor::Tensor;
 use nnautograd::nntensor::{Conv2dSpec, Pool2dSpec};
@@ -120,6 +120,17 @@ pub enum LayerSpec {
         /// Weight of each batch in the running statistics.
         momentum: f32,
     },
+    /// A [`Normalization`] layer with its fixed statistics.
+    Normalization {
+        /// Layer name.
+        name: String,
+        /// One sample's shape.
+        shape: Vec<usize>,
+        /// The mean subtracted, one per value of a sample.
+        mean: Vec<f32>,
+        /// The standard deviation divided by.
+        std: Vec<f32>,
+    },
 }
 
 impl LayerSpec {
@@ -234,6 +245,24 @@ impl LayerSpec {
                 }
                 let layer = BatchNorm::with_options(*channels, *spatial, *eps, *momentum);
                 (Box::new(layer), name)
+            }
+            LayerSpec::Normalization {
+                name,
+                shape,
+                mean,
+                std,
+            } => {
+                let n = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))?;
+                let valid = n == mean.len()
+                    && n == std.len()
+                    && mean.iter().all(|v| v.is_finite())
+                    && std.iter().all(|v| v.is_finite() && *v > 0.0);
+                if !valid {
+                    return None;
+                }
+                let mean = Tensor::from_vec(shape.clone(), mean.clone()).ok()?;
+                let std = Tensor::from_vec(shape.clone(), std.clone()).ok()?;
+                (Box::new(Normalization::new(mean, std)), name)
             }
         };
         layer.set_name(name.clone());

@@ -636,3 +636,43 @@ fn offsets_near_2_pow_64_and_unsavable_section_names_are_corrupt() {
     let msg = checkpoint_from_bytes(&bad).unwrap_err().to_string();
     assert!(msg.contains("a saved state is named `model`"), "{msg}");
 }
+
+#[test]
+fn a_normalization_layer_is_saved_with_its_statistics() {
+    let mean = Tensor::from_vec([3], vec![10.0, -2.0, 0.5]).unwrap();
+    let std = Tensor::from_vec([3], vec![4.0, 0.25, 1.0]).unwrap();
+    let network = Sequential::new(2)
+        .normalization(&mean, &std)
+        .linear(3, 2)
+        .softmax();
+    let bytes = network.to_bytes().unwrap();
+    let loaded = Sequential::from_bytes(&bytes).unwrap();
+    let raw = Tensor::from_vec([2, 3], vec![12.0, -2.5, 0.0, 3.0, 1.0, 9.0]).unwrap();
+    assert_eq!(
+        predict(&network, &raw).to_vec(),
+        predict(&loaded, &raw).to_vec()
+    );
+    assert_eq!(loaded.layers()[0].kind(), "normalization");
+    assert_eq!(loaded.parameter_count(), network.parameter_count());
+    // A zero std in the file is refused, not divided by.
+    let bad = rewrite_v2(&bytes, |m| {
+        let layers = m["layers"].replace("\"std\":[4.0,0.25,1.0]", "\"std\":[4.0,0.0,1.0]");
+        assert_ne!(layers, m["layers"]);
+        m.insert("layers".into(), layers);
+    });
+    let msg = load_bytes_err(&bad);
+    assert!(msg.contains("invalid layer configuration"), "{msg}");
+    // It must fit the layer after it.
+    let wrong = rewrite_v2(&bytes, |m| {
+        let layers = m["layers"]
+            .replace("\"shape\":[3]", "\"shape\":[1]")
+            .replace("\"mean\":[10.0,-2.0,0.5]", "\"mean\":[10.0]")
+            .replace("\"std\":[4.0,0.25,1.0]", "\"std\":[4.0]");
+        m.insert("layers".into(), layers);
+    });
+    let msg = load_bytes_err(&wrong);
+    assert!(
+        msg.contains("takes 3 features but `normalization_1` before it gives 1"),
+        "{msg}"
+    );
+}

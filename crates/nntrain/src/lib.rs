@@ -15,6 +15,7 @@ mod plan;
 mod plot;
 mod progress;
 mod step;
+mod weights;
 
 pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
 pub use error::TrainError;

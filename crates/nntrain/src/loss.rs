@@ -85,6 +85,40 @@ impl Loss {
         .find(|l| l.code() == code)
     }
 
+    /// The batch mean of each sample's loss times its weight (`weights`, `(n,)`, on the output's
+    /// device): a sample's loss is the mean over its elements, as Keras's.
+    pub(crate) fn compute_weighted<'t>(
+        self,
+        output: Var<'t>,
+        targets: &Tensor,
+        labels: &[usize],
+        weights: &Tensor,
+    ) -> Var<'t> {
+        let none = Reduction::None;
+        let mut per_sample = match self {
+            Loss::MeanSquaredError => layers::mse(output, targets, none),
+            Loss::BinaryCrossEntropy => layers::binary_cross_entropy(output, targets, none),
+            Loss::BinaryCrossEntropyWithLogits => {
+                layers::binary_cross_entropy_with_logits(output, targets, none)
+            }
+            Loss::CategoricalCrossEntropy => {
+                layers::categorical_cross_entropy(output, targets, none)
+            }
+            Loss::SoftmaxCrossEntropy => layers::softmax_cross_entropy(output, targets, none),
+            Loss::SparseCategoricalCrossEntropy => {
+                layers::sparse_categorical_cross_entropy(output, labels, none)
+            }
+            Loss::SparseSoftmaxCrossEntropy => {
+                layers::sparse_softmax_cross_entropy(output, labels, none)
+            }
+        };
+        while per_sample.shape().len() > 1 {
+            let last = per_sample.shape().len() - 1;
+            per_sample = per_sample.mean_axis(last);
+        }
+        (per_sample * output.tape().constant(weights.clone())).mean()
+    }
+
     /// The mean loss of `output` against `targets` (`labels` holds them as indices for sparse losses).
     pub(crate) fn compute<'t>(
         self,

@@ -8,6 +8,7 @@ use crate::parallel::{self, RootDecision};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::step::{self, StepResult, StepSpec, SHARDS};
+use crate::weights;
 use crate::{check, FitOptions, History, Loss, Metric, TrainError, Verbosity};
 use nnautograd::nntensor::{self as nt, Device, Rng, Tensor};
 use nnautograd::Tape;
@@ -290,6 +291,7 @@ impl Model {
     ) -> Result<History, TrainError> {
         let compiled = self.compiled.as_ref().ok_or(TrainError::NotCompiled)?;
         let (loss, metrics) = (compiled.loss, compiled.metrics.clone());
+        let full_rows = train.len();
         if options.batch_size == 0 {
             return Err(TrainError::InvalidOption(
                 "batch_size must be at least 1".into(),
@@ -358,6 +360,7 @@ impl Model {
             }
         }
         let validation = validation_owned.as_ref().or(validation);
+        let sample_weights = weights::combined(&options, loss, train, full_rows)?;
 
         let group = options.group;
         let is_root = group.is_none_or(|g| g.rank() == 0);
@@ -446,6 +449,7 @@ impl Model {
                     metrics: &metrics,
                     device,
                     device_data: device_train.as_ref(),
+                    sample_weights: sample_weights.as_ref(),
                 };
                 let StepResult {
                     loss: value,

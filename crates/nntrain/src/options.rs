@@ -2,6 +2,7 @@
 
 use crate::{Callback, GradientReduction, ProcessGroup};
 use nnautograd::nntensor::Device;
+use nnautograd::nntensor::Tensor;
 use nndata::Dataset;
 
 /// How much `fit` prints.
@@ -32,6 +33,15 @@ pub struct FitOptions<'a> {
     /// Fraction of the training data, taken from its end before shuffling, to validate on
     /// instead (Keras's `validation_split`); ignored when `validation_data` is given.
     pub validation_split: f64,
+    /// A weight per training sample (Keras's `sample_weight`), a tensor `(n,)`: each sample's
+    /// loss is multiplied by its weight before the batch mean (the mean over the batch's rows,
+    /// as Keras's `sum_over_batch_size`). With `validation_split`, the weights of the rows kept
+    /// for training are used. Metrics stay unweighted, as Keras's `metrics`.
+    pub sample_weight: Option<&'a Tensor>,
+    /// A weight per class (Keras's `class_weight`), indexed by class: each sample's loss is
+    /// multiplied by its class's weight (and by its `sample_weight`, if given too). The class of
+    /// a sample is its class index, the 1 of a one-hot row, or a 0/1 binary target.
+    pub class_weight: Option<&'a [f32]>,
     /// What to print.
     pub verbosity: Verbosity,
     /// Called after each batch and epoch; can stop training.
@@ -70,6 +80,8 @@ impl Default for FitOptions<'_> {
             seed: 0,
             validation_data: None,
             validation_split: 0.0,
+            sample_weight: None,
+            class_weight: None,
             verbosity: Verbosity::default(),
             callbacks: Vec::new(),
             stop_on_non_finite_loss: true,

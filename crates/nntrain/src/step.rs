@@ -48,6 +48,8 @@ pub(crate) struct StepSpec<'a> {
     /// The training set already on `device` (a GPU), when it fits: each step gathers its rows
     /// there instead of copying them from the host.
     pub(crate) device_data: Option<&'a Dataset>,
+    /// Each training sample's loss weight `(n,)` (sample and class weights combined), if any.
+    pub(crate) sample_weights: Option<&'a nt::Tensor>,
 }
 
 /// The shards of a batch of `rows`: [`SHARDS`] consecutive parts of `⌈rows / SHARDS⌉` rows (the
@@ -207,7 +209,15 @@ fn shard(
         None => y.on(&spec.device),
     };
     let raw = spec.plan.forward(spec.network, tape.constant(x), context);
-    let mut loss = spec.plan.loss.compute(raw, &targets, &labels);
+    let mut loss = match spec.sample_weights {
+        None => spec.plan.loss.compute(raw, &targets, &labels),
+        Some(all) => {
+            let weights = nt::gather_rows(all, rows).into_device(&spec.device);
+            spec.plan
+                .loss
+                .compute_weighted(raw, &targets, &labels, &weights)
+        }
+    };
     if weight != 1.0 {
         loss = loss * weight;
     }
