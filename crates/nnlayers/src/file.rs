@@ -92,9 +92,11 @@ impl Sequential {
     /// (names and shapes); on any error this model is left unchanged.
     ///
     /// `path` may also be a weights-only safetensors file, such as a PyTorch `state_dict` saved
-    /// with `safetensors.torch.save_file`: its tensors are matched to this model's layers (see
-    /// [`crate::torch_weights`]), with PyTorch's `Linear` weights transposed; an error lists every
-    /// missing, unexpected and mis-shaped tensor.
+    /// with `safetensors.torch.save_file`: its tensors are matched to this model's layers
+    /// (`nn.Sequential`'s position keys `0`, `2`, … in order, or this model's layer names;
+    /// other keys need [`Sequential::load_weights_mapped`]), with PyTorch's `Linear` weights
+    /// transposed from `(out, in)`; an error lists every missing, unexpected and mis-shaped
+    /// tensor, and leaves this model unchanged.
     pub fn load_weights(&mut self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
         self.load_weights_mapped(path, &[])
     }
@@ -238,7 +240,7 @@ fn encode_file(
     })
 }
 
-/// Writes `bytes` to `path` atomically ([`nntensor::file::write_atomically`]: a temporary
+/// Writes `bytes` to `path` atomically (`nntensor::file::write_atomically`: a temporary
 /// file beside it, synced, renamed over it, the directory synced), naming `path` in the error.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
     nnautograd::nntensor::file::write_atomically(path, bytes).map_err(io_error(path))
