@@ -676,3 +676,20 @@ fn a_normalization_layer_is_saved_with_its_statistics() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_header_claiming_a_terabyte_tensor_is_truncation_not_an_allocation() {
+    let header = format!(
+        "{{\"model/linear_1.weight\":{{\"dtype\":\"F32\",\"shape\":[{n}],\"data_offsets\":[0,{b}]}}}}",
+        n = 1u64 << 38,
+        b = 1u64 << 40
+    );
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(&[0; 64]);
+    let msg = load_bytes_err(&bytes);
+    assert!(
+        msg.contains("is truncated") && msg.contains("1099511627"),
+        "{msg}"
+    );
+}
