@@ -94,24 +94,7 @@ impl Loss {
         labels: &[usize],
         weights: &Tensor,
     ) -> Var<'t> {
-        let none = Reduction::None;
-        let mut per_sample = match self {
-            Loss::MeanSquaredError => layers::mse(output, targets, none),
-            Loss::BinaryCrossEntropy => layers::binary_cross_entropy(output, targets, none),
-            Loss::BinaryCrossEntropyWithLogits => {
-                layers::binary_cross_entropy_with_logits(output, targets, none)
-            }
-            Loss::CategoricalCrossEntropy => {
-                layers::categorical_cross_entropy(output, targets, none)
-            }
-            Loss::SoftmaxCrossEntropy => layers::softmax_cross_entropy(output, targets, none),
-            Loss::SparseCategoricalCrossEntropy => {
-                layers::sparse_categorical_cross_entropy(output, labels, none)
-            }
-            Loss::SparseSoftmaxCrossEntropy => {
-                layers::sparse_softmax_cross_entropy(output, labels, none)
-            }
-        };
+        let mut per_sample = self.reduced(output, targets, labels, Reduction::None);
         while per_sample.shape().len() > 1 {
             let last = per_sample.shape().len() - 1;
             per_sample = per_sample.mean_axis(last);
@@ -126,22 +109,32 @@ impl Loss {
         targets: &Tensor,
         labels: &[usize],
     ) -> Var<'t> {
-        let mean = Reduction::Mean;
+        self.reduced(output, targets, labels, Reduction::Mean)
+    }
+
+    /// The loss of `output` against `targets`, reduced as `reduction` says.
+    fn reduced<'t>(
+        self,
+        output: Var<'t>,
+        targets: &Tensor,
+        labels: &[usize],
+        reduction: Reduction,
+    ) -> Var<'t> {
         match self {
-            Loss::MeanSquaredError => layers::mse(output, targets, mean),
-            Loss::BinaryCrossEntropy => layers::binary_cross_entropy(output, targets, mean),
+            Loss::MeanSquaredError => layers::mse(output, targets, reduction),
+            Loss::BinaryCrossEntropy => layers::binary_cross_entropy(output, targets, reduction),
             Loss::BinaryCrossEntropyWithLogits => {
-                layers::binary_cross_entropy_with_logits(output, targets, mean)
+                layers::binary_cross_entropy_with_logits(output, targets, reduction)
             }
             Loss::CategoricalCrossEntropy => {
-                layers::categorical_cross_entropy(output, targets, mean)
+                layers::categorical_cross_entropy(output, targets, reduction)
             }
-            Loss::SoftmaxCrossEntropy => layers::softmax_cross_entropy(output, targets, mean),
+            Loss::SoftmaxCrossEntropy => layers::softmax_cross_entropy(output, targets, reduction),
             Loss::SparseCategoricalCrossEntropy => {
-                layers::sparse_categorical_cross_entropy(output, labels, mean)
+                layers::sparse_categorical_cross_entropy(output, labels, reduction)
             }
             Loss::SparseSoftmaxCrossEntropy => {
-                layers::sparse_softmax_cross_entropy(output, labels, mean)
+                layers::sparse_softmax_cross_entropy(output, labels, reduction)
             }
         }
     }

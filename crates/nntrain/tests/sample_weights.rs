@@ -139,8 +139,24 @@ fn bad_weights_are_errors_naming_the_option() {
 
 #[test]
 fn with_validation_split_the_kept_rows_weights_are_used() {
+    // Holding out the last row with validation_split trains as the first three rows alone with
+    // the first three weights, bit for bit.
     let weights = Tensor::from_vec([4], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
     let mut o = options(Some(&weights), None);
-    o.validation_split = 0.25; // keeps rows 0..3
-    model(0.1).fit(&data(), o).unwrap();
+    o.validation_split = 0.25;
+    let mut split = model(0.1);
+    split.fit(&data(), o).unwrap();
+    let first3 = data().subset(&[0, 1, 2]);
+    let w3 = Tensor::from_vec([3], vec![1.0, 2.0, 3.0]).unwrap();
+    let mut alone = model(0.1);
+    alone.fit(&first3, options(Some(&w3), None)).unwrap();
+    let bits = |m: &Model| -> Vec<u32> {
+        m.network()
+            .parameters()
+            .iter()
+            .flat_map(|p| p.value().to_vec())
+            .map(f32::to_bits)
+            .collect()
+    };
+    assert_eq!(bits(&split), bits(&alone));
 }
