@@ -89,6 +89,8 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
         ([2, 2, 11, 17], 3, [3, 3], [2, 2], [1, 1]),
         ([1, 1, 6, 26], 4, [2, 5], [1, 3], [0, 2]),
         ([8, 2, 14, 14], 32, [3, 3], [1, 1], [1, 1]),
+        // 21 images: the weight gradient's groups of 8, 8 and 5.
+        ([21, 3, 9, 9], 6, [3, 3], [1, 1], [0, 0]),
     ];
     for (seed, (dims, o, kernel, stride, padding)) in cases.into_iter().enumerate() {
         let [n, c, h, w] = dims;
@@ -147,6 +149,42 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
             assert_close(&format!("{case} dx"), &dx.to_vec(), &want_dx);
             assert_close(&format!("{case} dw"), &dw.to_vec(), &want_dw);
             assert_close(&format!("{case} db"), &db.to_vec(), &want_db);
+        }
+    }
+}
+
+#[test]
+fn conv2d_backward_is_bit_identical_on_one_to_four_threads() {
+    // 37 images: five groups of the weight gradient (the last one short), spread over however
+    // many threads there are; the padded case takes im2col's general path.
+    for (seed, padding) in [[0, 0], [1, 1]].into_iter().enumerate() {
+        let x = random(&[37, 4, 12, 12], 300 + seed as u64);
+        let weight = random(&[16, 4, 3, 3], 310 + seed as u64);
+        let spec = Conv2dSpec {
+            padding,
+            ..Default::default()
+        };
+        let y = conv2d(&x, &weight, None, spec);
+        let g = random(y.shape(), 320 + seed as u64);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| {
+                let [dx, dw, db] = conv2d_backward(&x, &weight, &g, spec, [true; 3]);
+                [dx, dw, db].map(|t| t.expect("asked").to_vec())
+            })
+        };
+        let one = run(1);
+        for threads in [2, 3, 4] {
+            let many = run(threads);
+            for (name, (a, b)) in ["dx", "dw", "db"].iter().zip(one.iter().zip(&many)) {
+                assert!(
+                    a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{name} with padding {padding:?} differs on {threads} threads"
+                );
+            }
         }
     }
 }

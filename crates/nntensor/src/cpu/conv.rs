@@ -3,7 +3,7 @@
 //! pieces, each element's arithmetic the same whichever thread runs it; the GEMM is the project's
 //! (bit-identical for any thread count), so results do not depend on the thread count.
 
-use super::gemm::{gemm, may_use_threads};
+use super::gemm::{gemm, may_use_threads, single_threaded};
 use super::wide::wide;
 use crate::ops::conv::Window;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -256,8 +256,32 @@ pub(crate) fn conv2d(
     out
 }
 
+/// Images per group of the weight gradient's partial sums, at least: a group's images run one
+/// after another on one thread, each group into its own partial `dWᵀ`.
+const GROUP_MIN_IMAGES: usize = 8;
+
+/// Groups at most (16 partial sums), and the floats all partial sums may take together.
+const GROUPS_MAX: usize = 16;
+const GROUP_PARTIALS_MAX_FLOATS: usize = 1 << 24;
+
+/// Images per group for a batch of `n` whose weight gradient has `k·o` values: fixed by the
+/// shapes alone, so the order of every sum is the same on any number of threads.
+fn group_images(n: usize, weight_len: usize) -> usize {
+    let groups_by_memory = (GROUP_PARTIALS_MAX_FLOATS / weight_len.max(1)).clamp(1, GROUPS_MAX);
+    n.div_ceil(groups_by_memory)
+        .max(GROUP_MIN_IMAGES)
+        .min(n.max(1))
+}
+
 /// The gradients of [`conv2d`] from `g` (`(n, o, oh, ow)`): `[dx, dweight, dbias]`, each only
-/// where `need` asks. The weight's gradient adds the images' contributions in image order.
+/// where `need` asks.
+///
+/// The batch is cut into fixed groups of images ([`group_images`], set by the shapes alone).
+/// Each group runs on one thread: per image its columns, their product with the output gradient
+/// added into the group's partial `dWᵀ = Σ colsᵢ·gᵢᵀ` (`(k, o)`: the product's long side, k,
+/// down the GEMM's rows is 1.5× faster at W6's shapes than g·colsᵀ), and the input gradient
+/// `col2im(Wᵀ·gᵢ)`. The partial sums are then added in group order, so the weight gradient is
+/// the same whichever thread ran which group.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_backward(
     x: &[f32],
@@ -272,6 +296,16 @@ pub(crate) fn conv2d_backward(
     let k = c * spec.kernel[0] * spec.kernel[1];
     let p = out_hw[0] * out_hw[1];
     let chw = c * h * w;
+    let weight_len = k * out_channels;
+    let per_group = group_images(n, weight_len);
+    let groups = n.div_ceil(per_group);
+    let mut dx = need_x.then(|| vec![0.0f32; n * chw]);
+    let mut partials = if need_w {
+        vec![0.0f32; groups * weight_len]
+    } else {
+        Vec::new()
+    };
+    let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, k)");
     let g_image = |img: usize| {
         ArrayView2::from_shape(
             (out_channels, p),
@@ -279,57 +313,82 @@ pub(crate) fn conv2d_backward(
         )
         .expect("(o, p)")
     };
-    let dw = need_w.then(|| {
-        // dWᵀ = Σ colsᵢ·gᵢᵀ, `(k, o)`, images in order: this orientation runs the product's
-        // long side (k) down the GEMM's rows, 1.5× faster at W6's shapes than g·colsᵀ.
-        let mut dwt = vec![0.0f32; k * out_channels];
+    // One group: images `first..` (as many as `dx_group` holds, or `per_group`), its partial
+    // dWᵀ in `dwt` (empty when not needed).
+    let group = |first: usize, dx_group: Option<&mut [f32]>, dwt: &mut [f32]| {
+        let count = per_group.min(n - first);
         let mut cols = vec![0.0f32; k * p];
-        for img in 0..n {
-            wide(
-                #[inline(always)]
-                || im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols),
-            );
-            let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
-            let d2 = ArrayViewMut2::from_shape((k, out_channels), &mut dwt).expect("(k, o)");
-            gemm(
-                1.0,
-                c2,
-                g_image(img).t(),
-                if img == 0 { 0.0 } else { 1.0 },
-                d2,
-            );
+        let mut dx_group = dx_group;
+        single_threaded(|| {
+            for (i, img) in (first..first + count).enumerate() {
+                if need_w {
+                    wide(
+                        #[inline(always)]
+                        || im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols),
+                    );
+                    let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
+                    let d2 =
+                        ArrayViewMut2::from_shape((k, out_channels), &mut *dwt).expect("(k, o)");
+                    gemm(
+                        1.0,
+                        c2,
+                        g_image(img).t(),
+                        if i == 0 { 0.0 } else { 1.0 },
+                        d2,
+                    );
+                }
+                if let Some(dx_group) = dx_group.as_deref_mut() {
+                    let d2 = ArrayViewMut2::from_shape((k, p), &mut cols[..]).expect("(k, p)");
+                    gemm(1.0, w2.t(), g_image(img), 0.0, d2);
+                    let dst = &mut dx_group[i * chw..][..chw];
+                    wide(
+                        #[inline(always)]
+                        || col2im_one(&cols, [c, h, w], spec, out_hw, dst),
+                    );
+                }
+            }
+        });
+    };
+    if (need_x || need_w) && n > 0 && k * p > 0 {
+        // Each group's slice of the input gradient and its partial sum (empty where not needed).
+        let mut dx_parts = dx
+            .as_deref_mut()
+            .map(|dx| dx.chunks_mut(per_group * chw.max(1)));
+        let mut w_parts = partials.chunks_mut(weight_len.max(1));
+        let tasks: Vec<_> = (0..groups)
+            .map(|gi| {
+                let dx_group = dx_parts.as_mut().and_then(Iterator::next);
+                let dwt = if need_w {
+                    w_parts.next().expect("one per group")
+                } else {
+                    &mut [][..]
+                };
+                (gi * per_group, dx_group, dwt)
+            })
+            .collect();
+        if groups > 1 && may_use_threads() {
+            tasks
+                .into_par_iter()
+                .for_each(|(first, dx_group, dwt)| group(first, dx_group, dwt));
+        } else {
+            for (first, dx_group, dwt) in tasks {
+                group(first, dx_group, dwt);
+            }
         }
-        let mut dw = vec![0.0f32; out_channels * k];
-        for (j, row) in dwt.chunks_exact(out_channels).enumerate() {
-            for (o, &v) in row.iter().enumerate() {
-                dw[o * k + j] = v;
+    }
+    let dw = need_w.then(|| {
+        // dW = the partial dWᵀ sums added in group order, transposed to (o, k).
+        let mut dw = vec![0.0f32; weight_len];
+        for j in 0..k {
+            for o in 0..out_channels {
+                let mut sum = 0.0f32;
+                for part in partials.chunks_exact(weight_len.max(1)) {
+                    sum += part[j * out_channels + o];
+                }
+                dw[o * k + j] = sum;
             }
         }
         dw
-    });
-    let dx = need_x.then(|| {
-        let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, k)");
-        let mut dx = vec![0.0f32; n * chw];
-        let image = |img: usize, dst: &mut [f32], dcols: &mut Vec<f32>| {
-            dcols.resize(k * p, 0.0);
-            let d2 = ArrayViewMut2::from_shape((k, p), &mut dcols[..]).expect("(k, p)");
-            gemm(1.0, w2.t(), g_image(img), 0.0, d2);
-            wide(
-                #[inline(always)]
-                || col2im_one(dcols, [c, h, w], spec, out_hw, dst),
-            );
-        };
-        if n > 1 && dx.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
-            dx.par_chunks_mut(chw.max(1))
-                .enumerate()
-                .for_each_init(Vec::new, |dcols, (img, dst)| image(img, dst, dcols));
-        } else {
-            let mut dcols = Vec::new();
-            for (img, dst) in dx.chunks_mut(chw.max(1)).enumerate() {
-                image(img, dst, &mut dcols);
-            }
-        }
-        dx
     });
     let db = need_b.then(|| {
         let mut sums = vec![0.0f64; out_channels];
