@@ -166,7 +166,9 @@ pub(crate) fn unary_inplace(op: UnaryOp, x: &mut [f32]) {
         UnaryOp::Sqrt => map_inplace(x, f32::sqrt),
         UnaryOp::Abs => map_inplace(x, f32::abs),
         UnaryOp::Sigmoid => map_inplace(x, sigmoid_scalar),
-        UnaryOp::Tanh => map_inplace(x, f32::tanh),
+        // libm's tanh, not the platform's: the same bits natively and in WebAssembly (glibc's
+        // and Rust's libm round differently in the last place for some inputs).
+        UnaryOp::Tanh => map_inplace(x, libm::tanhf),
         UnaryOp::Relu => map_inplace(x, |v| v.max(0.0)),
         UnaryOp::Softplus => map_inplace(x, |v| v.max(0.0) + ln_1p_unit(exp_fast(-v.abs()))),
         UnaryOp::LeakyRelu(s) => map_inplace(x, |v| if v > 0.0 { v } else { s * v }),
@@ -238,7 +240,7 @@ fn gelu(x: f32) -> f32 {
 /// `t = tanh(√(2/π)·(x + 0.044715x³))`.
 #[inline]
 fn gelu_tanh(x: f32) -> (f32, f32) {
-    let t = (SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x)).tanh();
+    let t = libm::tanhf(SQRT_2_OVER_PI * (x + 0.044_715 * x * x * x));
     (0.5 * x * (1.0 + t), t)
 }
 
