@@ -46,11 +46,31 @@ impl EpochEnd<'_> {
     }
 }
 
+/// What a callback sees when training begins.
+#[derive(Debug, Clone)]
+pub struct TrainBegin {
+    /// The epoch training starts after: 0, or the epochs already done when resuming.
+    pub first_epoch: usize,
+    /// The epoch `fit` trains to (`FitOptions::epochs`).
+    pub epochs: usize,
+    /// Steps (batches) per epoch.
+    pub steps_per_epoch: usize,
+    /// Training rows.
+    pub rows: usize,
+    /// The Keras-style summary table, when the model knows its input shape.
+    pub summary: Option<String>,
+    /// Whether each epoch ends with a validation pass (`val_…` logs).
+    pub validation: bool,
+}
+
 /// Code run during `fit`. Every method has a default that does nothing.
 ///
 /// `Send` because `fit` runs its loop on one of rayon's threads (so that each step can hand half
 /// of the batch to the other thread cheaply).
 pub trait Callback: Send {
+    /// Once, before the first epoch.
+    fn on_train_begin(&mut self, _begin: &TrainBegin) {}
+
     /// After each training step, with its 1-based epoch and step and the batch's loss.
     fn on_batch_end(&mut self, _epoch: usize, _step: usize, _loss: f32) -> Control {
         Control::Continue
@@ -68,6 +88,9 @@ pub trait Callback: Send {
 /// A borrowed callback works too, so its state can be read after `fit`
 /// (e.g. `EarlyStopping::best_epoch`): pass `Box::new(&mut early_stopping)`.
 impl<C: Callback + ?Sized> Callback for &mut C {
+    fn on_train_begin(&mut self, begin: &TrainBegin) {
+        (**self).on_train_begin(begin)
+    }
     fn on_batch_end(&mut self, epoch: usize, step: usize, loss: f32) -> Control {
         (**self).on_batch_end(epoch, step, loss)
     }

@@ -17,7 +17,9 @@ mod progress;
 mod step;
 mod weights;
 
-pub use callback::{Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint};
+pub use callback::{
+    Callback, Control, EarlyStopping, EpochCallback, EpochEnd, ModelCheckpoint, TrainBegin,
+};
 pub use error::TrainError;
 pub use group::{Gathered, GradientReduction, ProcessGroup};
 pub use history::History;

@@ -1,6 +1,6 @@
 //! `Model`: a `Sequential` network with an optimizer, a loss and metrics, trained by `fit`.
 
-use crate::callback::{Control, EpochEnd};
+use crate::callback::{Control, EpochEnd, TrainBegin};
 use crate::checkpoint::{write_checkpoint, TrainerState};
 use crate::group::ProcessGroup;
 use crate::metric::Running;
@@ -423,6 +423,19 @@ impl Model {
         let steps = train.len().div_ceil(options.batch_size);
         let mut progress = Progress::new(options.verbosity, steps);
         let first_epoch = self.epochs_done;
+        if is_root && !options.callbacks.is_empty() {
+            let begin = TrainBegin {
+                first_epoch,
+                epochs: options.epochs,
+                steps_per_epoch: steps,
+                rows: train.len(),
+                summary: self.summary().ok(),
+                validation: validation.is_some(),
+            };
+            for callback in &mut options.callbacks {
+                callback.on_train_begin(&begin);
+            }
+        }
         for epoch in first_epoch..options.epochs {
             let started = Instant::now();
             progress.begin_epoch(epoch + 1, options.epochs);
