@@ -395,3 +395,59 @@ fn a_sharded_step_is_the_whole_batch_step() {
         }
     }
 }
+
+#[test]
+fn on_train_begin_sees_the_plan_once_before_the_first_batch() {
+    #[derive(Default)]
+    struct Recorder {
+        begins: Vec<TrainBegin>,
+        batches_before_begin: usize,
+        batches: usize,
+    }
+    impl Callback for Recorder {
+        fn on_train_begin(&mut self, begin: &TrainBegin) {
+            self.batches_before_begin = self.batches;
+            self.begins.push(begin.clone());
+        }
+        fn on_batch_end(&mut self, _epoch: usize, _step: usize, _loss: f32) -> Control {
+            self.batches += 1;
+            Control::Continue
+        }
+    }
+    let mut model = Model::new(
+        Sequential::new(1)
+            .linear(2, 4)
+            .tanh()
+            .linear(4, 1)
+            .sigmoid(),
+    );
+    model.compile(Sgd::new(0.1), Loss::BinaryCrossEntropy, &[]);
+    let mut recorder = Recorder::default();
+    let data = synthetic::two_classes(10, 4.0, 3);
+    let options = FitOptions {
+        callbacks: vec![Box::new(&mut recorder)],
+        validation_split: 0.2,
+        ..quiet(3, 3)
+    };
+    model.fit(&data, options).unwrap();
+    assert_eq!(recorder.begins.len(), 1);
+    let begin = &recorder.begins[0];
+    // 20 rows, 16 kept for training: ceil(16 / 3) = 6 steps per epoch.
+    assert_eq!(
+        (
+            begin.first_epoch,
+            begin.epochs,
+            begin.rows,
+            begin.steps_per_epoch
+        ),
+        (0, 3, 16, 6)
+    );
+    assert!(begin.validation);
+    assert!(begin
+        .summary
+        .as_deref()
+        .unwrap()
+        .contains("Total params: 17"));
+    assert_eq!(recorder.batches_before_begin, 0);
+    assert_eq!(recorder.batches, 18);
+}
