@@ -24,6 +24,8 @@ struct Args {
     data: String,
     seed: u64,
     device: Device,
+    /// W1/W2 with nnplay's live dashboard attached (its cost on `fit`).
+    dashboard: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -32,11 +34,13 @@ fn parse_args() -> Result<Args, String> {
         data: "../shared/data/mnist".into(),
         seed: 42,
         device: Device::Cpu,
+        dashboard: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         match flag.as_str() {
             "--bench" => {} // cargo bench passes this to every bench target
+            "--dashboard" => args.dashboard = true,
             "--workload" => args.workload = it.next().ok_or("--workload needs W1..W6")?,
             "--data" => args.data = it.next().ok_or("--data needs a directory")?,
             "--device" => {
@@ -61,7 +65,7 @@ fn parse_args() -> Result<Args, String> {
     args.data = root.join(&args.data).to_string_lossy().into_owned();
     if args.workload.is_empty() {
         return Err(
-            "usage: cargo bench --bench workloads -- --workload W1..W6 [--data DIR] [--seed N]"
+            "usage: cargo bench --bench workloads -- --workload W1..W6 [--data DIR] [--seed N] [--dashboard]"
                 .into(),
         );
     }
@@ -101,7 +105,19 @@ fn mnist_mlp(
     }
     let mut model = Model::new(network.linear(width, 10).softmax());
     model.compile_boxed(optimizer, Loss::SparseCategoricalCrossEntropy, &[]);
+    let dashboard = if args.dashboard {
+        let dashboard = nnplay::Dashboard::serve("127.0.0.1:0")?;
+        eprintln!("dashboard: {}", dashboard.url());
+        Some(dashboard)
+    } else {
+        None
+    };
+    let callbacks: Vec<Box<dyn nnfacade::train::Callback>> = match &dashboard {
+        Some(d) => vec![Box::new(d.callback())],
+        None => Vec::new(),
+    };
     let options = FitOptions {
+        callbacks,
         epochs,
         batch_size: 128,
         seed: args.seed,

@@ -8,7 +8,10 @@
 //!
 //! Run: `cargo run --release --example mnist_mlp -- [--data DIR] [--epochs N] [--batch-size N]
 //! [--hidden 32 | 512,512] [--optimizer rmsprop|adam|sgd] [--lr X] [--seed N] [--save PATH]
-//! [--plot PATH] [--mirror URL] [--device cpu|gpu|gpu:N] [--quiet]`. `--device gpu` needs a
+//! [--plot PATH] [--mirror URL] [--device cpu|gpu|gpu:N] [--dashboard [HOST:PORT]] [--quiet]`.
+//! `--dashboard` serves a live page of the training curves (nnplay's `Dashboard`, default
+//! 127.0.0.1:6006) while `fit` runs, and keeps it up until Enter when run in a terminal.
+//! `--device gpu` needs a
 //! build with the `gpu` feature (`cargo run --release --features gpu --example mnist_mlp --
 //! --device gpu`) and a Vulkan, Metal or DirectX 12 driver: docs/gpu.md. The data directory is `--data`, else `$MNIST_DIR`,
 //! else the platform's cache directory; built with `--features download`, missing files are
@@ -31,6 +34,7 @@ struct Args {
     plot: Option<String>,
     mirror: Option<String>,
     device: String,
+    dashboard: Option<String>,
     quiet: bool,
 }
 
@@ -47,12 +51,22 @@ fn parse_args() -> Result<Args, String> {
         plot: None,
         mirror: None,
         device: "cpu".into(),
+        dashboard: None,
         quiet: false,
     };
-    let mut it = std::env::args().skip(1);
+    let mut it = std::env::args().skip(1).peekable();
     while let Some(flag) = it.next() {
         if flag == "--quiet" {
             args.quiet = true;
+            continue;
+        }
+        if flag == "--dashboard" {
+            // An address may follow; without one, TensorBoard's 127.0.0.1:6006.
+            let address = match it.next_if(|next| !next.starts_with("--")) {
+                Some(address) => address,
+                None => nnplay::DEFAULT_DASHBOARD_ADDRESS.to_string(),
+            };
+            args.dashboard = Some(address);
             continue;
         }
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -180,7 +194,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         &[Metric::Accuracy],
     );
 
+    let dashboard = match &args.dashboard {
+        Some(address) => {
+            let dashboard = nnplay::Dashboard::serve(address)?;
+            println!("dashboard: {}", dashboard.url());
+            Some(dashboard)
+        }
+        None => None,
+    };
+    let mut callbacks: Vec<Box<dyn nnfacade::train::Callback>> = Vec::new();
+    if let Some(dashboard) = &dashboard {
+        callbacks.push(Box::new(dashboard.callback()));
+    }
     let options = FitOptions {
+        callbacks,
         epochs: args.epochs,
         batch_size: args.batch_size,
         seed: args.seed,
@@ -216,6 +243,17 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = &args.plot {
         history.plot_svg(path, "MNIST MLP: learning curves")?;
         println!("learning curves written to {path}");
+    }
+    if let Some(dashboard) = &dashboard {
+        use std::io::IsTerminal;
+        if std::io::stdin().is_terminal() {
+            println!(
+                "the dashboard stays at {}: press Enter to quit",
+                dashboard.url()
+            );
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+        }
     }
     let hidden: Vec<String> = args.hidden.iter().map(|h| h.to_string()).collect();
     println!(

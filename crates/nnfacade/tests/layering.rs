@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The crates that must run on any backend, relative to this crate's directory.
-const UPPER_CRATES: [&str; 4] = ["nnautograd", "nnlayers", "nnoptim", "nntrain"];
+const UPPER_CRATES: [&str; 5] = ["nnautograd", "nnlayers", "nnoptim", "nntrain", "nnplay"];
 
 /// What only `nntensor` may write: ndarray's types and element loops, a backend's storage, and
 /// the CPU backend's vector kernels.
