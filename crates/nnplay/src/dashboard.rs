@@ -28,7 +28,8 @@ pub const DEFAULT_DASHBOARD_ADDRESS: &str = "127.0.0.1:6006";
 /// one or the epoch's end.
 const BATCH_EVENT_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Events kept for pages that connect late (older batch events are thinned beyond this).
+/// Events kept for pages that connect late: beyond this, every other batch event of the older
+/// half is dropped, which holds a long run near twice this count (epoch events are all kept).
 const MAX_EVENTS: usize = 20_000;
 
 /// Event streams open at once; more are refused with 503.
@@ -48,15 +49,20 @@ struct Board {
     /// The events kept (each a JSON object), in order: every one, except older batch events
     /// thinned out beyond [`MAX_EVENTS`].
     events: Vec<Event>,
-    /// Events ever pushed: a stream that has seen `n` of them sends the last `total − n` kept.
+    /// Events ever pushed; the next event's sequence number.
     total: usize,
+    /// The length at which the next thinning runs (so that a list with few batch events left to
+    /// thin is not scanned on every push).
+    thin_at: usize,
     last_batch_sent: Option<Instant>,
     /// The latest batch not yet sent: (epoch, step, loss).
     pending_batch: Option<(usize, usize, f32)>,
 }
 
-/// One event: its kind (batch events may be thinned) and its JSON.
+/// One event: its sequence number (from 0, in push order), its kind (batch events may be
+/// thinned) and its JSON.
 struct Event {
+    seq: usize,
     is_batch: bool,
     json: String,
 }
@@ -74,21 +80,28 @@ impl Shared {
     }
 
     fn push(&self, board: &mut Board, is_batch: bool, json: String) {
-        board.events.push(Event { is_batch, json });
+        let seq = board.total;
+        board.events.push(Event {
+            seq,
+            is_batch,
+            json,
+        });
         board.total += 1;
-        if board.events.len() > MAX_EVENTS {
+        if board.events.len() > board.thin_at.max(MAX_EVENTS) {
             // Keep every other batch event of the older half: the curves keep their shape.
-            let mut seen = 0;
             let half = board.events.len() / 2;
-            let mut index = 0;
+            let (mut index, mut batch) = (0, 0);
             board.events.retain(|e| {
                 index += 1;
                 if index > half || !e.is_batch {
                     return true;
                 }
-                seen += 1;
-                seen % 2 == 0
+                batch += 1;
+                batch % 2 == 0
             });
+            // Run again only after another half of MAX_EVENTS: at most one scan per 10,000
+            // pushes, however few batch events are left (epoch events are never dropped).
+            board.thin_at = board.events.len() + MAX_EVENTS / 2;
         }
         self.changed.notify_all();
     }
@@ -326,8 +339,12 @@ fn answer(request: tiny_http::Request, shared: &Shared) {
     let _ = request.respond(response);
 }
 
-/// The event stream (`text/event-stream`): every event so far, then each new one as it comes,
-/// until the page goes away or the dashboard is dropped.
+/// The event stream (`text/event-stream`): every event kept so far, then each new one as it
+/// comes, until the page goes away or the dashboard is dropped.
+///
+/// A client that connects and then stops reading blocks this thread in `write_all` (tiny_http's
+/// writer has no timeout) and keeps its slot of [`MAX_STREAMS`]; on the default loopback
+/// address only local programs can do that.
 fn stream(request: tiny_http::Request, shared: &Shared) {
     if shared.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
         shared.streams.fetch_sub(1, Ordering::SeqCst);
@@ -350,9 +367,10 @@ fn stream(request: tiny_http::Request, shared: &Shared) {
                 .changed
                 .wait_timeout_while(board, KEEP_ALIVE, |b| b.total <= seen)
                 .unwrap_or_else(|e| e.into_inner());
-            // The new events are the last ones kept (thinning only touches older ones).
-            let new = (board.total - seen).min(board.events.len());
-            for e in &board.events[board.events.len() - new..] {
+            // The events not sent yet: sequence numbers from `seen` on (some may have been
+            // thinned out meanwhile; those are simply not sent).
+            let first = board.events.partition_point(|e| e.seq < seen);
+            for e in &board.events[first..] {
                 chunk.push_str("data: ");
                 chunk.push_str(&e.json);
                 chunk.push_str("\n\n");
@@ -366,4 +384,47 @@ fn stream(request: tiny_http::Request, shared: &Shared) {
         ok = writer.write_all(chunk.as_bytes()).is_ok() && writer.flush().is_ok() && !closed;
     }
     shared.streams.fetch_sub(1, Ordering::SeqCst);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Shared {
+        Shared {
+            board: Mutex::new(Board::default()),
+            changed: Condvar::new(),
+            streams: AtomicUsize::new(0),
+        }
+    }
+
+    #[test]
+    fn thinning_keeps_every_epoch_event_and_the_sequence_order() {
+        let shared = shared();
+        let mut board = shared.lock();
+        for i in 0..60_000 {
+            let epoch = i % 100 == 0;
+            shared.push(&mut board, !epoch, format!("{{\"i\":{i}}}"));
+        }
+        assert!(
+            board.events.len() <= 2 * MAX_EVENTS,
+            "{}",
+            board.events.len()
+        );
+        assert_eq!(board.total, 60_000);
+        assert!(board.events.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(board.events.iter().filter(|e| !e.is_batch).count(), 600);
+        // The newest events are all there: what a stream that had seen 59,000 would send next.
+        let first = board.events.partition_point(|e| e.seq < 59_000);
+        assert_eq!(board.events.len() - first, 1000);
+        assert_eq!(board.events[first].json, "{\"i\":59000}");
+    }
+
+    #[test]
+    fn json_strings_and_numbers_are_escaped_and_never_nan() {
+        assert_eq!(json_string("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"");
+        assert_eq!(json_number(f64::NAN), "null");
+        assert_eq!(json_number(f64::INFINITY), "null");
+        assert_eq!(json_number(0.25), "0.25");
+    }
 }

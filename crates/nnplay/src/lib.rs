@@ -39,8 +39,8 @@ mod wasm;
 pub use dashboard::{Dashboard, DashboardCallback, DashboardError, DEFAULT_DASHBOARD_ADDRESS};
 pub use parity::{parity_runs, ParityRun};
 pub use playground::{
-    Activation, Playground, Settings, MAX_GRID, MAX_HIDDEN_LAYERS, MAX_STEPS_PER_CALL, MAX_UNITS,
-    MAX_WEIGHT,
+    Activation, Playground, Settings, MAX_GRID, MAX_HIDDEN_LAYERS, MAX_SEED, MAX_STEPS_PER_CALL,
+    MAX_UNITS, MAX_WEIGHT,
 };
 pub use points::{PlayError, Point, Preset, EXTENT, MAX_POINTS};
 pub use state::{decode_state, encode_state, quantize, MAX_STATE_LEN};

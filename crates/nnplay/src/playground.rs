@@ -21,6 +21,10 @@ pub const MAX_STEPS_PER_CALL: usize = 10_000;
 /// step gets there), even while the loss on logits stays finite.
 pub const MAX_WEIGHT: f32 = 1e12;
 
+/// The largest seed: 2^53, the largest whole number a JavaScript number (the page's) holds
+/// exactly, so a seed reads the same in the URL, on the page and here.
+pub const MAX_SEED: u64 = 1 << 53;
+
 /// The finest probability grid, in cells per side.
 pub const MAX_GRID: usize = 256;
 
@@ -70,7 +74,7 @@ pub struct Settings {
     pub learning_rate: f32,
     /// Points per step (the whole set when it has fewer).
     pub batch_size: usize,
-    /// The seed of the initial weights and of the batch order.
+    /// The seed of the initial weights and of the batch order (0 to [`MAX_SEED`]).
     pub seed: u64,
 }
 
@@ -108,6 +112,12 @@ impl Settings {
             return Err(PlayError::new(format!(
                 "learning rate {} must be a finite number above 0 (try 0.1)",
                 self.learning_rate
+            )));
+        }
+        if self.seed > MAX_SEED {
+            return Err(PlayError::new(format!(
+                "seed {} is above 2^53 = {MAX_SEED}, the largest the page can hold exactly",
+                self.seed
             )));
         }
         if self.batch_size == 0 || self.batch_size > MAX_POINTS {

@@ -18,10 +18,13 @@ pub fn page_source_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
 }
 
-/// The workspace's `target` folder (`CARGO_TARGET_DIR` when set).
+/// The workspace's `target` folder (`CARGO_TARGET_DIR` when set, made absolute from the current
+/// folder as cargo does).
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => std::env::current_dir()
+            .map(|cwd| cwd.join(&dir))
+            .unwrap_or_else(|_| PathBuf::from(dir)),
         None => Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
             .nth(2)
@@ -62,7 +65,9 @@ pub fn build_site() -> Result<PathBuf, BuildError> {
             "-p",
             "nnplay",
             "--lib",
+            "--target-dir",
         ])
+        .arg(target_dir())
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .map_err(|e| BuildError(format!("could not run {cargo}: {e}")))?;

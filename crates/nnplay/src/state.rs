@@ -5,7 +5,7 @@
 //! written. Reading never fails: each field that cannot be read is named in a warning and left at
 //! its default, each point that cannot be read is skipped and counted.
 
-use crate::playground::{Activation, Settings};
+use crate::playground::{Activation, Settings, MAX_SEED};
 use crate::points::{Point, MAX_POINTS};
 
 /// The longest state text read (a full playground needs about 16 KB).
@@ -96,8 +96,8 @@ pub fn decode_state(text: &str) -> (Settings, Vec<Point>, Vec<String>) {
                 _ => bad("expected a batch size of 1 to 1000"),
             },
             "s" => match value.parse::<u64>() {
-                Ok(s) => settings.seed = s,
-                Err(_) => bad("expected a seed (a whole number)"),
+                Ok(s) if s <= MAX_SEED => settings.seed = s,
+                _ => bad("expected a seed: a whole number from 0 to 2^53"),
             },
             "p" => {
                 let mut skipped = 0;

@@ -4,7 +4,8 @@
 //! enters is rounded to the URL's precision ([`quantize`]) so that a link reproduces it exactly.
 
 use crate::playground::{
-    Activation, Playground, Settings, MAX_GRID, MAX_HIDDEN_LAYERS, MAX_STEPS_PER_CALL, MAX_UNITS,
+    Activation, Playground, Settings, MAX_GRID, MAX_HIDDEN_LAYERS, MAX_SEED, MAX_STEPS_PER_CALL,
+    MAX_UNITS,
 };
 use crate::points::{PlayError, Point, Preset, MAX_POINTS};
 use crate::state::{decode_state, encode_state, quantize};
@@ -29,8 +30,7 @@ fn whole(name: &str, value: f64, max: usize) -> Result<usize, JsError> {
 /// A seed from JavaScript: a whole number from 0 to 2^53 (a JavaScript number holds those
 /// exactly).
 fn seed(value: f64) -> Result<u64, JsError> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
-    {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SEED as f64 {
         Ok(value as u64)
     } else {
         Err(JsError::new(&format!(

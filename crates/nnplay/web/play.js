@@ -53,6 +53,13 @@ function showMessage(text, info) {
   el.className = info ? 'info' : '';
 }
 
+/** The number typed into input `id`; NaN for an empty box (which `Number` would read as 0), so
+ *  the playground refuses it with its message. */
+function num(id) {
+  const text = $(id).value.trim();
+  return text === '' ? NaN : Number(text);
+}
+
 /** Runs `f`, showing any error it throws instead of letting it break the page. */
 function guard(f) {
   try {
@@ -106,11 +113,19 @@ plane.addEventListener('pointermove', (event) => {
   if (dragging < 0) return;
   const [x, y] = toPlane(event);
   guard(() => play.move_point(dragging, x, y));
-  pointsChanged();
+  // The address bar is written once the drag ends (browsers limit how often it may change).
+  record();
+  dirty = true;
 });
-plane.addEventListener('pointerup', () => {
+/** The end of a drag, however it ends: the moved point goes into the address bar. */
+function endDrag() {
+  if (dragging < 0) return;
   dragging = -1;
-});
+  pointsChanged();
+}
+plane.addEventListener('pointerup', endDrag);
+plane.addEventListener('pointercancel', endDrag);
+plane.addEventListener('lostpointercapture', endDrag);
 
 function pointsChanged() {
   saveState();
@@ -122,9 +137,9 @@ $('load-preset').addEventListener('click', () => {
   const ok = guard(() =>
     play.load_preset(
       $('preset').value,
-      Number($('preset-count').value),
-      Number($('preset-noise').value),
-      Number($('preset-seed').value),
+      num('preset-count'),
+      num('preset-noise'),
+      num('preset-seed'),
     ),
   );
   if (ok) showMessage('', true);
@@ -140,9 +155,9 @@ $('apply-model').addEventListener('click', () => {
     play.set_model(
       $('hidden').value,
       $('activation').value,
-      Number($('learning-rate').value),
-      Number($('batch-size').value),
-      Number($('model-seed').value),
+      num('learning-rate'),
+      num('batch-size'),
+      num('model-seed'),
     ),
   );
   if (ok) {
@@ -152,13 +167,13 @@ $('apply-model').addEventListener('click', () => {
   syncInputs();
 });
 $('learning-rate').addEventListener('change', () => {
-  if (guard(() => play.set_learning_rate(Number($('learning-rate').value)))) {
+  if (guard(() => play.set_learning_rate(num('learning-rate')))) {
     showMessage('', true);
     saveState();
   }
 });
 $('batch-size').addEventListener('change', () => {
-  if (guard(() => play.set_batch_size(Number($('batch-size').value)))) {
+  if (guard(() => play.set_batch_size(num('batch-size')))) {
     showMessage('', true);
     saveState();
   }
@@ -188,6 +203,17 @@ function restart() {
 }
 $('reset').addEventListener('click', restart);
 $('reset-diverged').addEventListener('click', restart);
+
+// A link pasted into this tab (or a hand-edited address) changes only the fragment: load it.
+window.addEventListener('hashchange', () => {
+  const text = location.hash.slice(1);
+  if (text === play.state()) return;
+  play.free();
+  play = new WebPlayground(text);
+  showMessage(play.warnings(), false);
+  syncInputs();
+  restart();
+});
 
 $('copy-link').addEventListener('click', async () => {
   saveState();

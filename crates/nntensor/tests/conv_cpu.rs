@@ -154,6 +154,18 @@ fn conv2d_and_its_gradients_match_the_definition_for_every_row_length() {
 }
 
 #[test]
+fn a_convolution_with_no_output_channel_has_empty_gradients() {
+    let x = random(&[3, 2, 5, 5], 400);
+    let weight = Tensor::zeros(vec![0, 2, 3, 3]);
+    let y = conv2d(&x, &weight, None, Conv2dSpec::default());
+    assert_eq!(y.shape(), &[3, 0, 3, 3]);
+    let [dx, dw, db] = conv2d_backward(&x, &weight, &y, Conv2dSpec::default(), [true; 3]);
+    assert_eq!(dx.unwrap().to_vec(), vec![0.0; 150]);
+    assert_eq!(dw.unwrap().shape(), &[0, 2, 3, 3]);
+    assert!(db.unwrap().is_empty());
+}
+
+#[test]
 fn conv2d_backward_is_bit_identical_on_one_to_four_threads() {
     // 37 images: five groups of the weight gradient (the last one short), spread over however
     // many threads there are; the padded case takes im2col's general path.

@@ -38,6 +38,9 @@ function startServer() {
 }
 
 const { url, server } = await startServer();
+/** Child processes to end however the script ends. */
+const children = [server];
+process.on('exit', () => children.forEach((c) => c.kill()));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: [
@@ -154,6 +157,12 @@ await check('the copied link reproduces the points', async () => {
   const s = await status(page);
   assert.equal(s.points, 40);
   assert.equal('#' + s.state, new URL(catsMiceLink).hash, 'the same points and settings');
+  // Another link pasted into the same tab changes only the fragment: the page loads it.
+  await page.evaluate(() => {
+    location.hash = '#h=8&a=relu&p=100,100,1_-100,-100,0';
+  });
+  await waitFor(page, 'the pasted link', (t) => t.points === 2, 5000);
+  assert.equal(await page.inputValue('#hidden'), '8');
   await page.close();
 });
 
@@ -196,6 +205,11 @@ await check('bad input gets a message, never a broken page', async () => {
   assert.match(await page.textContent('#message'), /units/);
   await applyModel(page, '8', 'tanh', 'fast');
   assert.match(await page.textContent('#message'), /learning rate/);
+  // An empty box is refused, not read as 0.
+  await page.fill('#batch-size', '');
+  await applyModel(page, '8', 'tanh', '0.1');
+  assert.match(await page.textContent('#message'), /batch size NaN/);
+  await page.fill('#batch-size', '10');
   const errors = await page.evaluate(() => {
     const p = window.nnplay.play();
     const messages = [];
@@ -246,6 +260,7 @@ await check('the dashboard of a short MNIST fit shows its curves growing', async
   const fit = spawn(example, ['--data', mnist, '--dashboard', '127.0.0.1:0', '--epochs', '40', '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(fit);
   const exited = new Promise((resolve) => fit.on('exit', resolve));
   try {
     const address = await new Promise((resolve, reject) => {

@@ -3,6 +3,8 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
+/** Batch points kept on the loss chart (older ones are thinned beyond this). */
+const MAX_BATCH_POINTS = 20000;
 const state = {
   epochs: 0,
   stepsPerEpoch: 0,
@@ -33,6 +35,11 @@ function onEvent(event) {
         step: event.step,
         loss: event.loss,
       });
+      if (state.batches.length > MAX_BATCH_POINTS) {
+        // Every other point of the older half goes, as the server thins its events.
+        const half = state.batches.length >> 1;
+        state.batches = state.batches.filter((_, i) => i >= half || i % 2 === 1);
+      }
       break;
     case 'epoch':
       state.epochLogs.push({ epoch: event.epoch, logs: event.logs });
@@ -121,9 +128,15 @@ function plot(canvas, series) {
   ctx.clearRect(0, 0, width, height);
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return;
-  const xMax = Math.max(state.epochs, ...all.map((p) => p.x), 1);
-  let yMin = Math.min(...all.map((p) => p.y));
-  let yMax = Math.max(...all.map((p) => p.y));
+  // Loops, not Math.max(...all): spreading a long array overflows the call stack.
+  let xMax = Math.max(state.epochs, 1);
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (const p of all) {
+    xMax = Math.max(xMax, p.x);
+    yMin = Math.min(yMin, p.y);
+    yMax = Math.max(yMax, p.y);
+  }
   if (yMax - yMin < 1e-9) {
     yMin -= 0.5;
     yMax += 0.5;

@@ -277,7 +277,8 @@ fn group_images(n: usize, weight_len: usize) -> usize {
 /// where `need` asks.
 ///
 /// The batch is cut into fixed groups of images ([`group_images`], set by the shapes alone).
-/// Each group runs on one thread: per image its columns, their product with the output gradient
+/// Each group runs on one thread (alone, with a single group, its products may use rayon's
+/// threads): per image its columns, their product with the output gradient
 /// added into the group's partial `dWᵀ = Σ colsᵢ·gᵢᵀ` (`(k, o)`: the product's long side, k,
 /// down the GEMM's rows is 1.5× faster at W6's shapes than g·colsᵀ), and the input gradient
 /// `col2im(Wᵀ·gᵢ)`. The partial sums are then added in group order, so the weight gradient is
@@ -319,35 +320,32 @@ pub(crate) fn conv2d_backward(
         let count = per_group.min(n - first);
         let mut cols = vec![0.0f32; k * p];
         let mut dx_group = dx_group;
-        single_threaded(|| {
-            for (i, img) in (first..first + count).enumerate() {
-                if need_w {
-                    wide(
-                        #[inline(always)]
-                        || im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols),
-                    );
-                    let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
-                    let d2 =
-                        ArrayViewMut2::from_shape((k, out_channels), &mut *dwt).expect("(k, o)");
-                    gemm(
-                        1.0,
-                        c2,
-                        g_image(img).t(),
-                        if i == 0 { 0.0 } else { 1.0 },
-                        d2,
-                    );
-                }
-                if let Some(dx_group) = dx_group.as_deref_mut() {
-                    let d2 = ArrayViewMut2::from_shape((k, p), &mut cols[..]).expect("(k, p)");
-                    gemm(1.0, w2.t(), g_image(img), 0.0, d2);
-                    let dst = &mut dx_group[i * chw..][..chw];
-                    wide(
-                        #[inline(always)]
-                        || col2im_one(&cols, [c, h, w], spec, out_hw, dst),
-                    );
-                }
+        for (i, img) in (first..first + count).enumerate() {
+            if need_w {
+                wide(
+                    #[inline(always)]
+                    || im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols),
+                );
+                let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
+                let d2 = ArrayViewMut2::from_shape((k, out_channels), &mut *dwt).expect("(k, o)");
+                gemm(
+                    1.0,
+                    c2,
+                    g_image(img).t(),
+                    if i == 0 { 0.0 } else { 1.0 },
+                    d2,
+                );
             }
-        });
+            if let Some(dx_group) = dx_group.as_deref_mut() {
+                let d2 = ArrayViewMut2::from_shape((k, p), &mut cols[..]).expect("(k, p)");
+                gemm(1.0, w2.t(), g_image(img), 0.0, d2);
+                let dst = &mut dx_group[i * chw..][..chw];
+                wide(
+                    #[inline(always)]
+                    || col2im_one(&cols, [c, h, w], spec, out_hw, dst),
+                );
+            }
+        }
     };
     if (need_x || need_w) && n > 0 && k * p > 0 {
         // Each group's slice of the input gradient and its partial sum (empty where not needed).
@@ -358,18 +356,19 @@ pub(crate) fn conv2d_backward(
         let tasks: Vec<_> = (0..groups)
             .map(|gi| {
                 let dx_group = dx_parts.as_mut().and_then(Iterator::next);
-                let dwt = if need_w {
-                    w_parts.next().expect("one per group")
-                } else {
-                    &mut [][..]
+                // No output channel: the weight gradient has no values to sum.
+                let dwt = match w_parts.next() {
+                    Some(part) if need_w && weight_len > 0 => part,
+                    _ => &mut [][..],
                 };
                 (gi * per_group, dx_group, dwt)
             })
             .collect();
         if groups > 1 && may_use_threads() {
-            tasks
-                .into_par_iter()
-                .for_each(|(first, dx_group, dwt)| group(first, dx_group, dwt));
+            // One group per task, each on one thread (its products too).
+            tasks.into_par_iter().for_each(|(first, dx_group, dwt)| {
+                single_threaded(|| group(first, dx_group, dwt));
+            });
         } else {
             for (first, dx_group, dwt) in tasks {
                 group(first, dx_group, dwt);
