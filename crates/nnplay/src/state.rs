@@ -93,7 +93,7 @@ pub fn decode_state(text: &str) -> (Settings, Vec<Point>, Vec<String>) {
             },
             "b" => match value.parse::<usize>() {
                 Ok(b) if (1..=MAX_POINTS).contains(&b) => settings.batch_size = b,
-                _ => bad("expected a batch size of 1 to 1000"),
+                _ => bad(&format!("expected a batch size of 1 to {MAX_POINTS}")),
             },
             "s" => match value.parse::<u64>() {
                 Ok(s) if s <= MAX_SEED => settings.seed = s,

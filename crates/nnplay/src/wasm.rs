@@ -126,13 +126,8 @@ impl WebPlayground {
     /// Moves point `index` to `(x, y)`.
     pub fn move_point(&mut self, index: f64, x: f64, y: f64) -> Result<(), JsError> {
         let index = whole("point index", index, MAX_POINTS)?;
-        let class = self
-            .inner
-            .points()
-            .get(index)
-            .map(|p| p.class)
-            .ok_or_else(|| JsError::new(&format!("no point {index}")))?;
-        let p = quantize(Point::new(coordinate(x), coordinate(y), class).map_err(js)?);
+        // Checked before rounding (rounding would turn NaN into 0); the class is the point's own.
+        let p = quantize(Point::new(coordinate(x), coordinate(y), 0).map_err(js)?);
         self.inner.move_point(index, p.x, p.y).map_err(js)
     }
 
