@@ -11,8 +11,8 @@
 //! # let _ = options;
 //! ```
 
-use crate::serve::{header, warn_if_public};
 use nnlayers::Sequential;
+use nnplay_server::{header, warn_if_public};
 use nntrain::{Callback, Control, EpochEnd, TrainBegin, TrainError};
 use std::io::Write;
 use std::net::SocketAddr;

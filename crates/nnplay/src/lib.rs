@@ -9,8 +9,8 @@
 //!   page, with bit-identical results for the same seed ([`parity_runs`]).
 //! - [`Preset`]: the preset data sets; [`encode_state`] / [`decode_state`]: the state in the URL.
 //! - `WebPlayground` (wasm32 only): the page's bindings, made with `wasm-bindgen`.
-//! - The `playground` binary (native): builds the WebAssembly bundle if needed and serves the
-//!   page on 127.0.0.1 ([`serve`]).
+//! - The page itself lives in `web/`; the `nnplay-server` crate builds this crate for wasm32 and
+//!   serves the page on 127.0.0.1 (`cargo run --release -p nnplay-server`).
 //! - [`Dashboard`] (native): a live page for any `fit`, with the model summary, the epoch's
 //!   progress and the loss and metric curves, streamed over server-sent events.
 //!
@@ -30,8 +30,6 @@ mod state;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod dashboard;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod serve;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 

@@ -1,12 +1,9 @@
-//! The playground's static server and the dashboard over real sockets: what they serve, what
-//! they refuse, and that malformed requests do not stop them.
+//! The dashboard over real sockets: what it serves, what it refuses, and that malformed requests
+//! do not stop it (the playground's static server is tested in nnplay-server).
 
-use nnplay::serve::{resolve, serve_dir};
 use nnplay::Dashboard;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// Sends `request` raw and returns the whole response (the servers close or answer once).
@@ -39,61 +36,6 @@ fn get(address: SocketAddr, path: &str) -> String {
         address,
         format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
     )
-}
-
-#[test]
-fn resolve_keeps_requests_inside_the_site() {
-    let root = Path::new("/site");
-    assert_eq!(resolve(root, "/").unwrap(), root.join("index.html"));
-    assert_eq!(
-        resolve(root, "/pkg/nnplay.js?v=1#x").unwrap(),
-        root.join("pkg/nnplay.js")
-    );
-    for bad in [
-        "/../Cargo.toml",
-        "//etc/passwd",
-        "/pkg/../../x",
-        "",
-        "index.html",
-    ] {
-        assert_eq!(resolve(root, bad), None, "{bad:?}");
-    }
-}
-
-#[test]
-fn the_static_server_serves_files_and_refuses_the_rest() {
-    let dir = std::env::temp_dir().join(format!("nnplay-site-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("pkg")).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html>hello").unwrap();
-    std::fs::write(dir.join("pkg/a.wasm"), [0u8, 97, 115, 109]).unwrap();
-    let (tx, rx) = mpsc::channel();
-    let root = dir.clone();
-    std::thread::spawn(move || {
-        serve_dir(&root, "127.0.0.1:0", |bound| tx.send(bound).unwrap()).unwrap();
-    });
-    let address = rx.recv_timeout(Duration::from_secs(5)).unwrap();
-    let page = get(address, "/");
-    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    assert!(
-        page.contains("text/html") && page.ends_with("hello"),
-        "{page}"
-    );
-    assert!(get(address, "/pkg/a.wasm").contains("application/wasm"));
-    assert!(get(address, "/missing.js").starts_with("HTTP/1.1 404"));
-    assert!(get(address, "/../Cargo.toml").starts_with("HTTP/1.1 404"));
-    let post = raw(
-        address,
-        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
-    );
-    assert!(post.starts_with("HTTP/1.1 405"), "{post}");
-    // Garbage, a request line with no version, a header line of 100 KB: answered or dropped,
-    // and the server still serves the next request.
-    let _ = raw(address, b"\x00\x01\x02 garbage\r\n\r\n");
-    let _ = raw(address, b"GET /\r\n\r\n");
-    let long = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(100_000));
-    let _ = raw(address, long.as_bytes());
-    assert!(get(address, "/").starts_with("HTTP/1.1 200"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A tiny fit (XOR) with the dashboard's callback.

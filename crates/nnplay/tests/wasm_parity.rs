@@ -1,17 +1,17 @@
 //! The playground's training natively and in WebAssembly (run by Node.js) agree bit for bit.
 //!
-//! Needs the site built (`cargo run --release -p nnplay --bin playground` once, or `.ci/run`);
+//! Needs the site built (`cargo run --release -p nnplay-server` once, or `.ci/run`);
 //! without it the test says so and passes, unless `NNPLAY_REQUIRE_WASM=1` (CI sets it).
 
 use std::process::Command;
 
 #[test]
 fn native_and_webassembly_training_agree_bit_for_bit() {
-    let pkg = nnplay::serve::site_dir().join("pkg");
+    let pkg = nnplay_server::site_dir().join("pkg");
     if !pkg.join("nnplay_bg.wasm").is_file() {
         let missing = format!(
-            "no WebAssembly bundle in {}: build it with `cargo run --release -p nnplay --bin \
-             playground`",
+            "no WebAssembly bundle in {}: build it with `cargo run --release -p \
+             nnplay-server`",
             pkg.display()
         );
         assert!(std::env::var("NNPLAY_REQUIRE_WASM").is_err(), "{missing}");

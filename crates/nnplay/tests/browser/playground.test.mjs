@@ -3,7 +3,7 @@
 // the link reproduces the points, and feeds the page bad input. Screenshots go to
 // target/nnplay-screens/.
 //
-// Run (after `cargo build --release -p nnplay --bin playground` and one run of it to build the
+// Run (after `cargo build --release -p nnplay-server` and one run of it to build the
 // site): `cd crates/nnplay/tests/browser && npm ci && node playground.test.mjs`.
 // NNPLAY_BIN overrides the server binary, CHROMIUM the browser.
 
@@ -122,6 +122,15 @@ async function applyModel(page, hidden, activation, learningRate) {
   await page.fill('#learning-rate', learningRate);
   await page.click('#apply-model');
 }
+
+await check('a first visit: Train on the page as it opens reaches >= 95 %', async () => {
+  // What a new user sees first (the preset cats vs mice, the perceptron): the time from loading
+  // the page to a trained boundary, printed with the check.
+  const page = await newPage();
+  await page.click('#train');
+  await waitFor(page, 'accuracy >= 0.95', (s) => s.accuracy >= 0.95 && s.steps > 0, 30000);
+  await page.close();
+});
 
 let catsMiceLink;
 await check('cats vs mice: a perceptron reaches >= 95 % and the field changes', async () => {
