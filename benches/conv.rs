@@ -69,9 +69,65 @@ fn pooling(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("backward", name), |bench| {
             bench.iter(|| nt::max_pool2d_backward(black_box(&g), &at, x.shape(), spec))
         });
+        // The ReLU before the pooling: as its own two passes, and fused into the pooling.
+        let r = nt::relu(&x);
+        group.bench_function(BenchmarkId::new("relu_forward", name), |bench| {
+            bench.iter(|| nt::relu(black_box(&x)))
+        });
+        group.bench_function(BenchmarkId::new("relu_backward", name), |bench| {
+            bench.iter(|| nt::unary_backward(nt::UnaryOp::Relu, black_box(&x).clone(), &x, &r))
+        });
+        let (y, at) = nt::relu_max_pool2d(&x, spec);
+        group.bench_function(BenchmarkId::new("relu_fused_forward", name), |bench| {
+            bench.iter(|| nt::relu_max_pool2d(black_box(&x), spec))
+        });
+        group.bench_function(BenchmarkId::new("relu_fused_backward", name), |bench| {
+            bench.iter(|| nt::relu_max_pool2d_backward(black_box(&g), &y, &at, x.shape(), spec))
+        });
     }
     group.finish();
 }
 
-criterion_group!(benches, convolutions, pooling);
+/// One training step of one W6 shard (64 images, one thread: what each core runs in `fit`):
+/// forward in training mode, sparse softmax cross-entropy, backward. `fused` is the network's own
+/// forward (ReLU then max pooling as one op); `layer_by_layer` runs each layer's forward in turn.
+fn convnet_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("convnet_step");
+    group.sample_size(20);
+    let net = Sequential::new(1)
+        .conv2d(1, 32, [3, 3])
+        .relu()
+        .max_pool2d([2, 2])
+        .conv2d(32, 64, [3, 3])
+        .relu()
+        .max_pool2d([2, 2])
+        .flatten()
+        .dropout(0.5)
+        .linear(1600, 10);
+    let x = random(&[64, 1, 28, 28], 7);
+    let labels: Vec<usize> = (0..64).map(|i| i % 10).collect();
+    for fused in [true, false] {
+        let name = if fused { "fused" } else { "layer_by_layer" };
+        group.bench_function(name, |bench| {
+            bench.iter(|| {
+                nt::cpu::single_threaded(|| {
+                    let tape = Tape::new();
+                    let mut ctx = Context::train(Rng::seed_from(3));
+                    let input = tape.constant(x.clone());
+                    let logits = if fused {
+                        net.forward(input, &mut ctx)
+                    } else {
+                        net.layers()
+                            .iter()
+                            .fold(input, |v, layer| layer.forward(v, &mut ctx))
+                    };
+                    black_box(logits.sparse_softmax_cross_entropy(&labels).backward())
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, convolutions, pooling, convnet_step);
 criterion_main!(benches);

@@ -339,6 +339,11 @@ fn backward_node(
             *input,
             nt::max_pool2d_backward(&g, &saved.0, val(*input).shape(), saved.1),
         ),
+        Op::ReluMaxPool2d { input, saved } => accumulate(
+            slots,
+            *input,
+            nt::relu_max_pool2d_backward(&g, out, &saved.0, val(*input).shape(), saved.1),
+        ),
         Op::AvgPool2d { input, spec } => accumulate(
             slots,
             *input,

@@ -115,6 +115,12 @@ pub(crate) enum Op {
         input: usize,
         saved: Box<(Tensor, nntensor::Pool2dSpec)>,
     },
+    /// ReLU then max pooling in one node ([`Var::relu_max_pool2d`](crate::Var::relu_max_pool2d)),
+    /// with the forward's maximum positions; the pooled values are the node's own value.
+    ReluMaxPool2d {
+        input: usize,
+        saved: Box<(Tensor, nntensor::Pool2dSpec)>,
+    },
     /// Average pooling.
     AvgPool2d {
         input: usize,

@@ -395,6 +395,11 @@ fn convolution_and_pooling() {
             vec![img.clone()],
         );
         check(
+            "relu_max_pool2d",
+            move |_, v| v[0].relu_max_pool2d(pool),
+            vec![img.clone()],
+        );
+        check(
             "avg_pool2d",
             move |_, v| v[0].avg_pool2d(pool),
             vec![img.clone()],

@@ -643,3 +643,21 @@ fn max_and_avg_pool_route_and_share_the_gradient() {
         check(move |_, v| v[0].avg_pool2d(spec), vec![x.clone()]);
     }
 }
+
+#[test]
+fn relu_then_max_pool_routes_the_gradient_through_both() {
+    use nntensor::Pool2dSpec;
+    // Spaced values shifted off 0, ReLU's kink (about half the inputs are negative).
+    let x = spaced(&[2, 2, 5, 6], 331).to_vec();
+    let x = Tensor::from_vec([2, 2, 5, 6], x.iter().map(|v| v + 0.004).collect()).unwrap();
+    for spec in [
+        Pool2dSpec::new([2, 2]),
+        Pool2dSpec {
+            kernel: [3, 2],
+            stride: [1, 2],
+            padding: [1, 1],
+        },
+    ] {
+        check(move |_, v| v[0].relu_max_pool2d(spec), vec![x.clone()]);
+    }
+}

@@ -337,3 +337,44 @@ fn an_embedding_id_out_of_range_names_the_layer() {
     let ids = tape.constant(Tensor::from_vec([2], vec![1., 5.]).unwrap());
     let _ = table.forward(ids, &mut Context::eval());
 }
+
+#[test]
+fn sequential_runs_relu_then_max_pooling_as_one_op_with_the_same_bits() {
+    // Conv → ReLU → MaxPool → Flatten → Linear: the fused pair against the layers one by one.
+    let net = Sequential::new(5)
+        .conv2d(2, 3, [3, 3])
+        .relu()
+        .max_pool2d([2, 2])
+        .flatten()
+        .linear(3 * 3 * 2, 2);
+    let x = rand(&[4, 2, 8, 6], 6, -1.0, 1.0);
+    let run = |fused: bool| {
+        let tape = Tape::new();
+        let input = tape.var(x.clone());
+        let out = if fused {
+            net.forward(input, &mut Context::eval())
+        } else {
+            net.layers()
+                .iter()
+                .fold(input, |v, layer| layer.forward(v, &mut Context::eval()))
+        };
+        let nodes = tape.len();
+        let values = out.to_tensor().to_vec();
+        let grads = out.square().sum().backward();
+        let dx = grads.wrt(input).unwrap().to_vec();
+        let dparams: Vec<Vec<f32>> = net
+            .parameters()
+            .iter()
+            .map(|p| grads.get(p).unwrap().to_vec())
+            .collect();
+        (values, dx, dparams, nodes)
+    };
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let (fused, unfused) = (run(true), run(false));
+    assert_eq!(fused.3 + 1, unfused.3, "the pair is one node on the tape");
+    assert_eq!(bits(&fused.0), bits(&unfused.0), "outputs");
+    assert_eq!(bits(&fused.1), bits(&unfused.1), "input gradient");
+    for (a, b) in fused.2.iter().zip(&unfused.2) {
+        assert_eq!(bits(a), bits(b), "parameter gradient");
+    }
+}

@@ -5,7 +5,8 @@
 
 use nntensor::cpu::single_threaded;
 use nntensor::{
-    conv2d, conv2d_backward, max_pool2d, max_pool2d_backward, Conv2dSpec, Pool2dSpec, Rng, Tensor,
+    conv2d, conv2d_backward, max_pool2d, max_pool2d_backward, relu, relu_max_pool2d,
+    relu_max_pool2d_backward, unary_backward, Conv2dSpec, Pool2dSpec, Rng, Tensor, UnaryOp,
 };
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
@@ -279,6 +280,60 @@ fn two_by_two_max_pooling_matches_the_definition_on_odd_planes_ties_and_nan() {
             }
             assert_eq!(indices.to_vec(), want_indices, "{case} indices");
             assert_eq!(dx.to_vec(), want_dx, "{case} gradient");
+        }
+    }
+}
+
+#[test]
+fn relu_then_max_pooling_in_one_pass_matches_the_two_ops_bit_for_bit() {
+    // Inputs with ties, zeros of both signs, NaN and infinities; gradients with negative values
+    // (ReLU's backward makes -0.0 of them where the input was not positive), NaN and inf.
+    let pick = |rng: &mut Rng, values: &[f32]| {
+        values[(rng.next_f32() * values.len() as f32) as usize % values.len()]
+    };
+    let inputs = [
+        -2.0,
+        -1.0,
+        -0.0,
+        0.0,
+        1.0,
+        1.0,
+        2.0,
+        3.0,
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+    let grads = [-1.5, -0.25, 0.5, 2.0, 3.0, f32::NAN, f32::INFINITY];
+    let overlapping = Pool2dSpec {
+        kernel: [3, 3],
+        stride: [2, 1],
+        padding: [1, 1],
+    };
+    let mut rng = Rng::seed_from(91);
+    for dims in [[2, 3, 6, 8], [3, 2, 7, 5], [1, 40, 26, 26]] {
+        for spec in [Pool2dSpec::new([2, 2]), overlapping] {
+            let n: usize = dims.iter().product();
+            let data: Vec<f32> = (0..n).map(|_| pick(&mut rng, &inputs)).collect();
+            let x = Tensor::from_vec(dims.to_vec(), data).expect("sizes agree");
+            let (want_y, want_at) = max_pool2d(&relu(&x), spec);
+            let (y, at) = relu_max_pool2d(&x, spec);
+            let bits = |t: &Tensor| t.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            let case = format!("{dims:?} {spec:?}");
+            assert_eq!(bits(&y), bits(&want_y), "{case}: values");
+            assert_eq!(bits(&at), bits(&want_at), "{case}: indices");
+            let g_data: Vec<f32> = (0..y.len()).map(|_| pick(&mut rng, &grads)).collect();
+            let g = Tensor::from_vec(y.shape().to_vec(), g_data).expect("sizes agree");
+            let want_dx = unary_backward(
+                UnaryOp::Relu,
+                max_pool2d_backward(&g, &want_at, &dims, spec),
+                &x,
+                &relu(&x),
+            );
+            let dx = relu_max_pool2d_backward(&g, &y, &at, &dims, spec);
+            assert_eq!(bits(&dx), bits(&want_dx), "{case}: gradient");
+            let dx = single_threaded(|| relu_max_pool2d_backward(&g, &y, &at, &dims, spec));
+            assert_eq!(bits(&dx), bits(&want_dx), "{case}: gradient on one thread");
         }
     }
 }

@@ -679,6 +679,16 @@ fn convolution_and_pooling_match_the_cpu() {
             &nt::max_pool2d_backward(&g.to(&d), &atg, x.shape(), spec),
             ELEMENTWISE,
         );
+        let (y, at) = nt::relu_max_pool2d(&x, spec);
+        let (yg, atg) = nt::relu_max_pool2d(&xg, spec);
+        assert_close("relu_max_pool2d", &y, &yg, EXACT);
+        assert_close("relu_max_pool2d indices", &at, &atg, EXACT);
+        assert_close(
+            "relu_max_pool2d backward",
+            &nt::relu_max_pool2d_backward(&g, &y, &at, x.shape(), spec),
+            &nt::relu_max_pool2d_backward(&g.to(&d), &yg, &atg, x.shape(), spec),
+            ELEMENTWISE,
+        );
         let y = nt::avg_pool2d(&x, spec);
         assert_close("avg_pool2d", &y, &nt::avg_pool2d(&xg, spec), ELEMENTWISE);
         assert_close(

@@ -66,6 +66,30 @@ impl<'t> Var<'t> {
         Var::record(&[self], value, op)
     }
 
+    /// `self.relu().max_pool2d(spec)` as one node: the same values and gradient bit for bit,
+    /// without the ReLU's full-size output (what `Sequential` runs for a ReLU layer followed by
+    /// max pooling).
+    ///
+    /// ```
+    /// use nnautograd::Tape;
+    /// use nntensor::{Pool2dSpec, Tensor};
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from_vec([1, 1, 2, 2], vec![-1., -4., 3., 2.]).unwrap());
+    /// let y = x.relu_max_pool2d(Pool2dSpec::new([2, 2]));
+    /// assert_eq!(y.item(), 3.0);
+    /// assert_eq!(y.backward().wrt(x).unwrap().to_vec(), vec![0., 0., 1., 0.]);
+    /// ```
+    #[track_caller]
+    pub fn relu_max_pool2d(self, spec: Pool2dSpec) -> Var<'t> {
+        self.check();
+        let (value, indices) = nt::relu_max_pool2d(&self.value(), spec);
+        let op = Op::ReluMaxPool2d {
+            input: self.index,
+            saved: Box::new((indices, spec)),
+        };
+        Var::record(&[self], value, op)
+    }
+
     /// Average pooling of `self` `(n, c, h, w)` (PyTorch's `F.avg_pool2d`, padding counted in
     /// the mean).
     ///

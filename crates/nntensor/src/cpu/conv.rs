@@ -470,8 +470,10 @@ fn is_two_by_two(spec: &Window) -> bool {
 /// 2×2 max pooling of one plane of width `w`: four loads and three selects per output, no
 /// branches. Each index is the flat input
 /// position of the first maximum in reading order; a NaN wins over numbers (as in PyTorch).
+/// With `RELU`, each input goes through ReLU (`v.max(0.0)`, NaN to 0) as it is loaded: the same
+/// values and indices as pooling a ReLU's output, without writing that output.
 #[inline(always)]
-fn max_pool_2x2_plane(
+fn max_pool_2x2_plane<const RELU: bool>(
     src: &[f32],
     w: usize,
     [oh, ow]: [usize; 2],
@@ -486,11 +488,12 @@ fn max_pool_2x2_plane(
         let (vals, idx) = (&mut vals[y * ow..][..ow], &mut idx[y * ow..][..ow]);
         let row_start = (2 * y * w) as f32;
         for xo in 0..ow {
+            let relu = |v: f32| if RELU { v.max(0.0) } else { v };
             let (a, b, c, d) = (
-                top[2 * xo],
-                top[2 * xo + 1],
-                bottom[2 * xo],
-                bottom[2 * xo + 1],
+                relu(top[2 * xo]),
+                relu(top[2 * xo + 1]),
+                relu(bottom[2 * xo]),
+                relu(bottom[2 * xo + 1]),
             );
             let (mut best, mut at) = (a, 0.0f32);
             let take = beats(b, best);
@@ -510,10 +513,15 @@ fn max_pool_2x2_plane(
 
 /// The gradient of 2×2 pooling for one plane: every input of a window written (the gradient at
 /// its maximum, 0 at the other three), branch-free; the rows and columns no window covers keep
-/// the zeros they were given.
+/// the zeros they were given. With `RELU`, `relu_values` holds the pooled values of a ReLU then
+/// pooling, and each window's gradient is first multiplied by ReLU's derivative there, 1 or 0
+/// as the pooled value is positive or not: what ReLU's backward would have made of the
+/// pooling's gradient. (A const parameter, not an `Option`: a branch in the loop stopped it
+/// from vectorising.)
 #[inline(always)]
-fn max_pool_2x2_plane_backward(
+fn max_pool_2x2_plane_backward<const RELU: bool>(
     g: &[f32],
+    relu_values: &[f32],
     indices: &[f32],
     w: usize,
     [oh, ow]: [usize; 2],
@@ -522,12 +530,21 @@ fn max_pool_2x2_plane_backward(
     let (right, below, diagonal) = (1.0f32, w as f32, (w + 1) as f32);
     for y in 0..oh {
         let (gs, is) = (&g[y * ow..][..ow], &indices[y * ow..][..ow]);
+        let vs = if RELU {
+            &relu_values[y * ow..][..ow]
+        } else {
+            gs
+        };
         let (top, bottom) = dst[2 * y * w..][..2 * w].split_at_mut(w);
         let (top, bottom) = (&mut top[..2 * ow], &mut bottom[..2 * ow]);
         let row_start = (2 * y * w) as f32;
         for xo in 0..ow {
             let at = is[xo] - (row_start + (2 * xo) as f32);
-            let gv = gs[xo];
+            let gv = if RELU {
+                gs[xo] * if vs[xo] > 0.0 { 1.0 } else { 0.0 }
+            } else {
+                gs[xo]
+            };
             top[2 * xo] = if at == 0.0 { gv } else { 0.0 };
             top[2 * xo + 1] = if at == right { gv } else { 0.0 };
             bottom[2 * xo] = if at == below { gv } else { 0.0 };
@@ -537,22 +554,35 @@ fn max_pool_2x2_plane_backward(
 }
 
 /// Max pooling: the maxima and, per output, the flat index within its input plane of the first
-/// maximum (as f32; padding is −∞ and never chosen).
+/// maximum (as f32; padding is −∞ and never chosen). With `relu_first`, the pooling of
+/// `relu(x)` (fused into the loads for 2×2 windows; other windows pool a ReLU'd copy).
 pub(crate) fn max_pool2d(
     x: &[f32],
     [n, c, h, w]: Nchw,
     spec: &Window,
     [oh, ow]: [usize; 2],
+    relu_first: bool,
 ) -> (Vec<f32>, Vec<f32>) {
+    let two_by_two = is_two_by_two(spec);
+    let relu_copy: Vec<f32>;
+    let x = if relu_first && !two_by_two {
+        relu_copy = x.iter().map(|v| v.max(0.0)).collect();
+        &relu_copy[..]
+    } else {
+        x
+    };
     let plane_out = oh * ow;
     let mut values = vec![0.0f32; n * c * plane_out];
     let mut indices = vec![0.0f32; n * c * plane_out];
-    let two_by_two = is_two_by_two(spec);
     let plane = |pl: usize, vals: &mut [f32], idx: &mut [f32]| {
         let src = &x[pl * h * w..][..h * w];
         if two_by_two {
             // Baseline (SSE2) code: AVX-512's wide interleaved loads made it 3× slower.
-            max_pool_2x2_plane(src, w, [oh, ow], vals, idx);
+            if relu_first {
+                max_pool_2x2_plane::<true>(src, w, [oh, ow], vals, idx);
+            } else {
+                max_pool_2x2_plane::<false>(src, w, [oh, ow], vals, idx);
+            }
             return;
         }
         for y in 0..oh {
@@ -597,8 +627,12 @@ pub(crate) fn max_pool2d(
 }
 
 /// The gradient of [`max_pool2d`]: each output's gradient added at its maximum's position.
+/// With `relu_values` (the forward's pooled values, when it had `relu_first`), ReLU's backward
+/// too: each position that got a gradient is then multiplied by 1 or 0 as its value was
+/// positive or not, exactly as ReLU's backward multiplies the pooling's gradient.
 pub(crate) fn max_pool2d_backward(
     g: &[f32],
+    relu_values: Option<&[f32]>,
     indices: &[f32],
     [n, c, h, w]: Nchw,
     spec: &Window,
@@ -607,19 +641,32 @@ pub(crate) fn max_pool2d_backward(
     let mut out = vec![0.0f32; n * c * h * w];
     let two_by_two = is_two_by_two(spec);
     each_plane(&mut out, h * w, |pl, dst| {
-        let (gs, is) = (
-            &g[pl * oh * ow..][..oh * ow],
-            &indices[pl * oh * ow..][..oh * ow],
-        );
+        let plane = pl * oh * ow..(pl + 1) * oh * ow;
+        let (gs, is) = (&g[plane.clone()], &indices[plane.clone()]);
+        let vs = relu_values.map(|v| &v[plane]);
         if two_by_two {
-            wide(
-                #[inline(always)]
-                || max_pool_2x2_plane_backward(gs, is, w, [oh, ow], dst),
-            );
+            match vs {
+                Some(vs) => wide(
+                    #[inline(always)]
+                    || max_pool_2x2_plane_backward::<true>(gs, vs, is, w, [oh, ow], dst),
+                ),
+                None => wide(
+                    #[inline(always)]
+                    || max_pool_2x2_plane_backward::<false>(gs, &[], is, w, [oh, ow], dst),
+                ),
+            }
             return;
         }
         for (&gv, &i) in gs.iter().zip(is) {
             dst[i as usize] += gv;
+        }
+        if let Some(vs) = vs {
+            // Windows that share a maximum share its value, so a position is multiplied by
+            // the same factor however many windows chose it (and x·0·0 = x·0).
+            for (&v, &i) in vs.iter().zip(is) {
+                let factor = if v > 0.0 { 1.0 } else { 0.0 };
+                dst[i as usize] *= factor;
+            }
         }
     });
     out

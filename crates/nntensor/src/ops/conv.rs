@@ -304,7 +304,7 @@ pub fn max_pool2d(x: &Tensor, spec: Pool2dSpec) -> (Tensor, Tensor) {
     let out = Shape::from([dims[0], dims[1], out_hw[0], out_hw[1]]);
     match x.storage() {
         Storage::Cpu(xs) => {
-            let (v, i) = cpu::max_pool2d(xs, dims, &spec.window(), out_hw);
+            let (v, i) = cpu::max_pool2d(xs, dims, &spec.window(), out_hw, false);
             (Tensor::cpu(out.clone(), v), Tensor::cpu(out, i))
         }
         #[cfg(feature = "gpu")]
@@ -332,22 +332,11 @@ pub fn max_pool2d_backward(
     input: &[usize],
     spec: Pool2dSpec,
 ) -> Tensor {
-    assert!(
-        g.shape() == indices.shape()
-            && g.ndim() == 4
-            && input.len() == 4
-            && input[..2] == g.shape()[..2],
-        "max_pool2d backward: gradient {:?} and indices {:?} do not fit input {input:?}",
-        g.shape(),
-        indices.shape()
-    );
-    same_device("max_pool2d backward", g.device(), indices.device());
-    let dims = [input[0], input[1], input[2], input[3]];
-    let out_hw = [g.shape()[2], g.shape()[3]];
+    let (dims, out_hw) = check_pool_backward("max_pool2d backward", g, indices, input);
     match (g.storage(), indices.storage()) {
         (Storage::Cpu(gs), Storage::Cpu(is)) => Tensor::cpu(
             Shape::from(input),
-            cpu::max_pool2d_backward(gs, is, dims, &spec.window(), out_hw),
+            cpu::max_pool2d_backward(gs, None, is, dims, &spec.window(), out_hw),
         ),
         #[cfg(feature = "gpu")]
         (Storage::Gpu(gs), Storage::Gpu(is)) => Tensor::gpu(
@@ -356,6 +345,105 @@ pub fn max_pool2d_backward(
         ),
         #[cfg(feature = "gpu")]
         _ => unreachable!("devices checked above"),
+    }
+}
+
+/// Checks that a pooling's gradient `g` and `indices` fit its input shape `input` (and share a
+/// device); returns the input's `(n, c, h, w)` and the output's `(oh, ow)`.
+#[track_caller]
+fn check_pool_backward(
+    op: &str,
+    g: &Tensor,
+    indices: &Tensor,
+    input: &[usize],
+) -> ([usize; 4], [usize; 2]) {
+    assert!(
+        g.shape() == indices.shape()
+            && g.ndim() == 4
+            && input.len() == 4
+            && input[..2] == g.shape()[..2],
+        "{op}: gradient {:?} and indices {:?} do not fit input {input:?}",
+        g.shape(),
+        indices.shape()
+    );
+    same_device(op, g.device(), indices.device());
+    (
+        [input[0], input[1], input[2], input[3]],
+        [g.shape()[2], g.shape()[3]],
+    )
+}
+
+/// `max_pool2d(relu(x))` in one pass (the Keras convnet's `Conv2D(activation="relu")` then
+/// `MaxPooling2D`): the same values and indices bit for bit, without writing the ReLU's output.
+/// On the CPU the ReLU is applied as each input is loaded (2×2 windows with stride 2; other
+/// windows and the GPU run the two ops).
+///
+/// ```
+/// use nntensor::{max_pool2d, relu, relu_max_pool2d, Pool2dSpec, Tensor};
+/// let x = Tensor::from_vec([1, 1, 2, 4], vec![-1., -4., 3., 2., -3., -2., 1., 5.]).unwrap();
+/// let spec = Pool2dSpec::new([2, 2]);
+/// let (y, at) = relu_max_pool2d(&x, spec);
+/// assert_eq!(y.to_vec(), vec![0.0, 5.0]);
+/// assert_eq!((y, at), max_pool2d(&relu(&x), spec));
+/// ```
+#[track_caller]
+pub fn relu_max_pool2d(x: &Tensor, spec: Pool2dSpec) -> (Tensor, Tensor) {
+    let (dims, out_hw) = pool_dims("relu_max_pool2d", x, spec);
+    let out = Shape::from([dims[0], dims[1], out_hw[0], out_hw[1]]);
+    match x.storage() {
+        Storage::Cpu(xs) => {
+            let (v, i) = cpu::max_pool2d(xs, dims, &spec.window(), out_hw, true);
+            (Tensor::cpu(out.clone(), v), Tensor::cpu(out, i))
+        }
+        #[cfg(feature = "gpu")]
+        Storage::Gpu(_) => max_pool2d(&super::unary::relu(x), spec),
+    }
+}
+
+/// The gradient of [`relu_max_pool2d`] with respect to its input: `g` `(n, c, oh, ow)` at each
+/// window's maximum times ReLU's derivative there (1 where the pooled value `values` is
+/// positive, else 0), zeros elsewhere; bit for bit what ReLU's backward makes of
+/// [`max_pool2d_backward`]'s gradient.
+///
+/// ```
+/// use nntensor::{relu_max_pool2d, relu_max_pool2d_backward, Pool2dSpec, Tensor};
+/// let x = Tensor::from_vec([1, 1, 2, 4], vec![-1., -4., 3., 2., -3., -2., 1., 5.]).unwrap();
+/// let spec = Pool2dSpec::new([2, 2]);
+/// let (y, at) = relu_max_pool2d(&x, spec);
+/// let dx = relu_max_pool2d_backward(&Tensor::ones([1, 1, 1, 2]), &y, &at, &[1, 1, 2, 4], spec);
+/// assert_eq!(dx.to_vec(), vec![0., 0., 0., 0., 0., 0., 0., 1.]);
+/// ```
+#[track_caller]
+pub fn relu_max_pool2d_backward(
+    g: &Tensor,
+    values: &Tensor,
+    indices: &Tensor,
+    input: &[usize],
+    spec: Pool2dSpec,
+) -> Tensor {
+    assert!(
+        values.shape() == g.shape(),
+        "relu_max_pool2d backward: gradient {:?} and pooled values {:?} differ in shape",
+        g.shape(),
+        values.shape()
+    );
+    same_device("relu_max_pool2d backward", g.device(), values.device());
+    match (g.storage(), values.storage(), indices.storage()) {
+        (Storage::Cpu(gs), Storage::Cpu(vs), Storage::Cpu(is)) => {
+            let (dims, out_hw) = check_pool_backward("relu_max_pool2d backward", g, indices, input);
+            Tensor::cpu(
+                Shape::from(input),
+                cpu::max_pool2d_backward(gs, Some(vs), is, dims, &spec.window(), out_hw),
+            )
+        }
+        #[cfg(feature = "gpu")]
+        _ => {
+            // ReLU's backward wants its input's sign at each position: the pooled values put
+            // back where they came from are positive exactly where that input was.
+            let unpooled = max_pool2d_backward(values, indices, input, spec);
+            let pooled = max_pool2d_backward(g, indices, input, spec);
+            super::unary::unary_backward(super::unary::UnaryOp::Relu, pooled, &unpooled, &unpooled)
+        }
     }
 }
 
