@@ -158,10 +158,37 @@ impl Sequential {
     /// values and gradients bit for bit, without the ReLU's full-size output (in the Keras
     /// convnet those two passes over the convolutions' outputs were 6 % of a training step).
     pub fn forward<'t>(&self, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
+        self.forward_first(self.layers.len(), x, ctx)
+    }
+
+    /// Applies the first `count` layers in order (as [`Sequential::forward`] applies them all):
+    /// for a training loop that leaves out a final activation folded into its loss.
+    ///
+    /// ```
+    /// use nnautograd::{nntensor::Tensor, Tape};
+    /// use nnlayers::{Context, Sequential};
+    /// let net = Sequential::new(0).linear(2, 3).relu().linear(3, 2).softmax();
+    /// let tape = Tape::new();
+    /// let x = tape.constant(Tensor::ones([4, 2]));
+    /// let logits = net.forward_first(3, x, &mut Context::eval());
+    /// assert_eq!(logits.shape(), &[4, 2]);
+    /// ```
+    #[track_caller]
+    pub fn forward_first<'t>(&self, count: usize, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
+        assert!(
+            count <= self.layers.len(),
+            "Sequential::forward_first: {count} layers asked of {}",
+            self.layers.len()
+        );
         let mut x = x;
         let mut i = 0;
-        while i < self.layers.len() {
-            if let Some(spec) = self.relu_then_max_pool(i) {
+        while i < count {
+            let fused = if i + 1 < count {
+                self.relu_then_max_pool(i)
+            } else {
+                None
+            };
+            if let Some(spec) = fused {
                 x = x.relu_max_pool2d(spec);
                 i += 2;
             } else {

@@ -377,4 +377,8 @@ fn sequential_runs_relu_then_max_pooling_as_one_op_with_the_same_bits() {
     for (a, b) in fused.2.iter().zip(&unfused.2) {
         assert_eq!(bits(a), bits(b), "parameter gradient");
     }
+    // Stopping between the ReLU and the pooling runs the ReLU alone.
+    let tape = Tape::new();
+    let relu_out = net.forward_first(2, tape.constant(x.clone()), &mut Context::eval());
+    assert_eq!(relu_out.shape(), &[4, 3, 6, 4]);
 }

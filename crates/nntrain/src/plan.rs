@@ -48,13 +48,13 @@ impl Plan {
         x: Var<'t>,
         ctx: &mut Context,
     ) -> Var<'t> {
-        let layers = network.layers();
+        let layers = network.layers().len();
         let used = if self.folded.is_some() {
-            &layers[..layers.len() - 1]
+            layers - 1
         } else {
             layers
         };
-        used.iter().fold(x, |x, layer| layer.forward(x, ctx))
+        network.forward_first(used, x, ctx)
     }
 
     /// The model's outputs from what [`Plan::forward`] returned: the folded activation applied.
