@@ -154,9 +154,9 @@ impl Sequential {
 
     /// Applies every layer in order.
     ///
-    /// A ReLU layer followed by max pooling runs as one op, [`Var::relu_max_pool2d`]: the same
-    /// values and gradients bit for bit, without the ReLU's full-size output (in the Keras
-    /// convnet those two passes over the convolutions' outputs were 6 % of a training step).
+    /// On the CPU a ReLU layer followed by max pooling runs as one op, [`Var::relu_max_pool2d`]:
+    /// the same values and gradients bit for bit, without the ReLU's full-size output (in the
+    /// Keras convnet those two passes over the convolutions' outputs were 6 % of a step).
     pub fn forward<'t>(&self, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
         self.forward_first(self.layers.len(), x, ctx)
     }
@@ -183,7 +183,7 @@ impl Sequential {
         let mut x = x;
         let mut i = 0;
         while i < count {
-            let fused = if i + 1 < count {
+            let fused = if i + 1 < count && x.value().device() == Device::Cpu {
                 self.relu_then_max_pool(i)
             } else {
                 None
@@ -200,32 +200,33 @@ impl Sequential {
     }
 
     /// The pooling window when layer `i` is a ReLU and layer `i + 1` max pooling (told by their
-    /// specs, which say what the layers compute).
+    /// specs, which say what the layers compute; the kinds are compared first, as the specs are
+    /// built on each call).
     fn relu_then_max_pool(&self, i: usize) -> Option<Pool2dSpec> {
-        let next = self.layers.get(i + 1)?;
-        if self.layers[i].kind() != "relu" || next.kind() != "max_pool2d" {
+        let (layer, next) = (&self.layers[i], self.layers.get(i + 1)?);
+        if layer.kind() != "relu" || next.kind() != "max_pool2d" {
             return None;
         }
-        let relu = matches!(
-            self.layers[i].spec(),
+        let (
             Some(LayerSpec::Activation {
                 function: ActivationFn::Relu,
                 ..
-            })
-        );
-        match next.spec() {
+            }),
             Some(LayerSpec::MaxPool2d {
                 kernel,
                 stride,
                 padding,
                 ..
-            }) if relu => Some(Pool2dSpec {
-                kernel,
-                stride,
-                padding,
             }),
-            _ => None,
-        }
+        ) = (layer.spec(), next.spec())
+        else {
+            return None;
+        };
+        Some(Pool2dSpec {
+            kernel,
+            stride,
+            padding,
+        })
     }
 
     /// The layers, in order.

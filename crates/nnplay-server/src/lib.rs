@@ -53,7 +53,7 @@ pub fn target_dir() -> PathBuf {
         None => Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
             .nth(2)
-            .expect("crates/nnplay is two folders below the workspace")
+            .expect("crates/nnplay-server is two folders below the workspace")
             .join("target"),
     }
 }
@@ -77,8 +77,10 @@ impl std::fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Builds the site into [`site_dir`]: the `nnplay` crate for `wasm32-unknown-unknown` in the
-/// [`WASM_PROFILE`] profile (cargo skips it when nothing changed), `wasm-bindgen --target web` when the `.wasm` is newer than
-/// its bindings, and the page's files copied next to them. Returns the site's folder.
+/// [`WASM_PROFILE`] profile (cargo skips it when nothing changed), `wasm-bindgen --target web`
+/// when the `.wasm` is newer than its bindings, and the page's files copied next to them.
+/// Returns the site's folder. It builds the `nnplay` crate of this workspace (and its page from
+/// `crates/nnplay/web/`), so it runs from a checkout of the repository.
 pub fn build_site() -> Result<PathBuf, BuildError> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)

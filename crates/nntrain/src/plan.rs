@@ -48,11 +48,11 @@ impl Plan {
         x: Var<'t>,
         ctx: &mut Context,
     ) -> Var<'t> {
-        let layers = network.layers().len();
+        let count = network.layers().len();
         let used = if self.folded.is_some() {
-            layers - 1
+            count - 1
         } else {
-            layers
+            count
         };
         network.forward_first(used, x, ctx)
     }

@@ -1,6 +1,7 @@
 //! Opens the playground: builds the WebAssembly bundle if needed and serves the page.
 //!
-//! Run: `cargo run --release -p nnplay-server [-- --addr HOST:PORT] [--no-build] [--build-only]`. The address defaults to 127.0.0.1:8123 (this machine only); another host is
+//! Run: `cargo run --release -p nnplay-server [-- --addr HOST:PORT] [--no-build]
+//! [--build-only]`. The address defaults to 127.0.0.1:8123 (this machine only); another host is
 //! served with a warning. `--no-build` serves the site already in `target/nnplay-web`;
 //! `--build-only` builds it there and exits (to publish it as a static site: docs/playground.md).
 

@@ -555,7 +555,7 @@ fn max_pool_2x2_plane_backward<const RELU: bool>(
 
 /// Max pooling: the maxima and, per output, the flat index within its input plane of the first
 /// maximum (as f32; padding is −∞ and never chosen). With `relu_first`, the pooling of
-/// `relu(x)` (fused into the loads for 2×2 windows; other windows pool a ReLU'd copy).
+/// `relu(x)`, each input through `max(v, 0)` as it is loaded.
 pub(crate) fn max_pool2d(
     x: &[f32],
     [n, c, h, w]: Nchw,
@@ -564,13 +564,6 @@ pub(crate) fn max_pool2d(
     relu_first: bool,
 ) -> (Vec<f32>, Vec<f32>) {
     let two_by_two = is_two_by_two(spec);
-    let relu_copy: Vec<f32>;
-    let x = if relu_first && !two_by_two {
-        relu_copy = x.iter().map(|v| v.max(0.0)).collect();
-        &relu_copy[..]
-    } else {
-        x
-    };
     let plane_out = oh * ow;
     let mut values = vec![0.0f32; n * c * plane_out];
     let mut indices = vec![0.0f32; n * c * plane_out];
@@ -594,6 +587,7 @@ pub(crate) fn max_pool2d(
                 for iy in y0..y1 {
                     let row = &src[iy * w..][..w];
                     for (ix, &v) in row.iter().enumerate().take(x1).skip(x0) {
+                        let v = if relu_first { v.max(0.0) } else { v };
                         if first || v > best || (v.is_nan() && !best.is_nan()) {
                             best = v;
                             at = iy * w + ix;

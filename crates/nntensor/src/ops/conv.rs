@@ -375,8 +375,9 @@ fn check_pool_backward(
 
 /// `max_pool2d(relu(x))` in one pass (the Keras convnet's `Conv2D(activation="relu")` then
 /// `MaxPooling2D`): the same values and indices bit for bit, without writing the ReLU's output.
-/// On the CPU the ReLU is applied as each input is loaded (2×2 windows with stride 2; other
-/// windows and the GPU run the two ops).
+/// On the CPU the ReLU is applied as each input is loaded; the GPU runs the two ops (and its
+/// backward three kernels, one more than the two ops' backward: `Sequential` fuses on the CPU
+/// only).
 ///
 /// ```
 /// use nntensor::{max_pool2d, relu, relu_max_pool2d, Pool2dSpec, Tensor};
@@ -428,14 +429,12 @@ pub fn relu_max_pool2d_backward(
         values.shape()
     );
     same_device("relu_max_pool2d backward", g.device(), values.device());
+    let (dims, out_hw) = check_pool_backward("relu_max_pool2d backward", g, indices, input);
     match (g.storage(), values.storage(), indices.storage()) {
-        (Storage::Cpu(gs), Storage::Cpu(vs), Storage::Cpu(is)) => {
-            let (dims, out_hw) = check_pool_backward("relu_max_pool2d backward", g, indices, input);
-            Tensor::cpu(
-                Shape::from(input),
-                cpu::max_pool2d_backward(gs, Some(vs), is, dims, &spec.window(), out_hw),
-            )
-        }
+        (Storage::Cpu(gs), Storage::Cpu(vs), Storage::Cpu(is)) => Tensor::cpu(
+            Shape::from(input),
+            cpu::max_pool2d_backward(gs, Some(vs), is, dims, &spec.window(), out_hw),
+        ),
         #[cfg(feature = "gpu")]
         _ => {
             // ReLU's backward wants its input's sign at each position: the pooled values put
