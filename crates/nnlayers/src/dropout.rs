@@ -61,12 +61,10 @@ impl Module for Dropout {
         }
         let keep = 1.0 - self.rate;
         let scale = 1.0 / keep;
-        let rng = ctx.rng();
-        // Branch-free: a branch on a coin flip is mispredicted half the time, which made this
-        // loop cost 4 % of a W6 step.
-        let mask = Tensor::from_fn(x.shape(), || {
-            f32::from(u8::from(rng.next_f32() < keep)) * scale
-        });
+        let shape = x.shape().to_vec();
+        let len = shape.iter().product();
+        let mask = Tensor::from_vec(shape, ctx.rng().keep_mask(len, keep, scale))
+            .expect("a mask of the input's length");
         // Drawn on the CPU from the context's generator on every device, so a seed gives the same
         // masks on the GPU as on the CPU.
         let mask = mask.into_device(&x.value().device());
