@@ -334,6 +334,30 @@ fn backward_node(
                 accumulate(slots, x, dx);
             }
         }
+        Op::Conv2dReluMaxPool2d { x, w, b, saved } => {
+            let (x, w, b) = (*x, *w, *b);
+            let (indices, conv, pool) = &**saved;
+            let need_b = b.is_some_and(needs);
+            let [dx, dw, db] = nt::conv2d_relu_max_pool2d_backward(
+                val(x),
+                val(w),
+                &g,
+                out,
+                indices,
+                *conv,
+                *pool,
+                [needs(x), needs(w), need_b],
+            );
+            if let Some(dw) = dw {
+                accumulate(slots, w, dw);
+            }
+            if let (Some(b), Some(db)) = (b, db) {
+                accumulate(slots, b, db);
+            }
+            if let Some(dx) = dx {
+                accumulate(slots, x, dx);
+            }
+        }
         Op::MaxPool2d { input, saved } => accumulate(
             slots,
             *input,

@@ -121,6 +121,15 @@ pub(crate) enum Op {
         input: usize,
         saved: Box<(Tensor, nntensor::Pool2dSpec)>,
     },
+    /// A convolution, ReLU and max pooling in one node
+    /// ([`Var::conv2d_relu_max_pool2d`](crate::Var::conv2d_relu_max_pool2d)), with the forward's
+    /// maximum positions and both geometries; the pooled values are the node's own value.
+    Conv2dReluMaxPool2d {
+        x: usize,
+        w: usize,
+        b: Option<usize>,
+        saved: Box<(Tensor, nntensor::Conv2dSpec, nntensor::Pool2dSpec)>,
+    },
     /// Average pooling.
     AvgPool2d {
         input: usize,

@@ -406,3 +406,29 @@ fn convolution_and_pooling() {
         );
     }
 }
+
+#[test]
+fn conv_relu_max_pool_in_one_node() {
+    use nntensor::{Conv2dSpec, Pool2dSpec};
+    let Some(d) = gpu() else { return };
+    // As on the CPU (gradcheck_ops.rs): spaced inputs (0.2 or more from 0, 0.025 apart), each
+    // output channel one input tap scaled, so no maximum and no ReLU changes side within a
+    // difference step.
+    let x = spaced(&[2, 2, 4, 6], 74, d);
+    let mut w = vec![0.0f32; 3 * 2 * 9];
+    for (o, c, scale) in [(0, 0, 1.5), (1, 1, -1.0), (2, 0, -0.75)] {
+        w[(o * 2 + c) * 9 + 4] = scale;
+    }
+    let w = Tensor::from_vec([3, 2, 3, 3], w).unwrap().to(&d);
+    let b = Tensor::zeros([3]).to(&d);
+    let conv = Conv2dSpec {
+        stride: [1, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+    };
+    check(
+        "conv2d_relu_max_pool2d",
+        move |_, v| v[0].conv2d_relu_max_pool2d(v[1], Some(v[2]), conv, Pool2dSpec::new([2, 2])),
+        vec![x, w, b],
+    );
+}

@@ -663,3 +663,45 @@ fn relu_then_max_pool_routes_the_gradient_through_both() {
         check(move |_, v| v[0].relu_max_pool2d(spec), vec![x.clone()]);
     }
 }
+
+#[test]
+fn conv_relu_max_pool_in_one_node_routes_the_gradient_through_all_three() {
+    use nntensor::{Conv2dSpec, Pool2dSpec};
+    // Spaced inputs (0.04 apart) pushed 0.02 from 0, through weights that each read one input
+    // tap scaled by 0.75 to 1.5: the convolution's outputs stay 0.03 apart within a plane and
+    // 0.015 from ReLU's kink, more than a difference step (0.01) moves them, so no window's
+    // maximum and no ReLU changes side in f(x ± h). The zero taps are checked too (their
+    // gradients read the neighbours and the padding).
+    let x = spaced(&[2, 2, 4, 6], 332).to_vec();
+    let away = |v: f32| v + if v < 0.0 { -0.02 } else { 0.02 };
+    let x = Tensor::from_vec([2, 2, 4, 6], x.into_iter().map(away).collect()).unwrap();
+    let w = Tensor::from_vec([2, 2, 1, 1], vec![1.5, 0.0, 0.0, -1.0]).unwrap();
+    let b = Tensor::zeros([2]);
+    let overlapping = Pool2dSpec {
+        kernel: [3, 2],
+        stride: [1, 2],
+        padding: [1, 1],
+    };
+    for pool in [Pool2dSpec::new([2, 2]), overlapping] {
+        let conv = Conv2dSpec::default();
+        check(
+            move |_, v| v[0].conv2d_relu_max_pool2d(v[1], Some(v[2]), conv, pool),
+            vec![x.clone(), w.clone(), b.clone()],
+        );
+    }
+    // 3×3, padded and strided: each output channel reads the centre tap of one input channel.
+    let conv = Conv2dSpec {
+        stride: [1, 2],
+        padding: [1, 1],
+        dilation: [1, 1],
+    };
+    let mut w3 = vec![0.0f32; 3 * 2 * 9];
+    for (o, c, scale) in [(0, 0, 1.5), (1, 1, -1.0), (2, 0, -0.75)] {
+        w3[(o * 2 + c) * 9 + 4] = scale;
+    }
+    let w3 = Tensor::from_vec([3, 2, 3, 3], w3).unwrap();
+    check(
+        move |_, v| v[0].conv2d_relu_max_pool2d(v[1], Some(v[2]), conv, Pool2dSpec::new([2, 2])),
+        vec![x.clone(), w3.clone(), Tensor::zeros([3])],
+    );
+}

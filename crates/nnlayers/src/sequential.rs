@@ -4,7 +4,7 @@ use crate::{
     shape_text, Activation, ActivationFn, AvgPool2d, Context, Conv2d, Dropout, Flatten,
     GlobalAvgPool2d, LayerSpec, Linear, MaxPool2d, Module, ShapeError,
 };
-use nnautograd::nntensor::{Device, Init, Pool2dSpec, Rng, Tensor};
+use nnautograd::nntensor::{Conv2dSpec, Device, Init, Pool2dSpec, Rng, Tensor};
 use nnautograd::{Param, Var};
 
 /// A stack of layers applied in order. Layers get unique readable names as they are added
@@ -156,7 +156,9 @@ impl Sequential {
     ///
     /// On the CPU a ReLU layer followed by max pooling runs as one op, [`Var::relu_max_pool2d`]:
     /// the same values and gradients bit for bit, without the ReLU's full-size output (in the
-    /// Keras convnet those two passes over the convolutions' outputs were 6 % of a step).
+    /// Keras convnet those two passes over the convolutions' outputs were 6 % of a step); with
+    /// a convolution before them, the three run as [`Var::conv2d_relu_max_pool2d`], image by
+    /// image, without the convolution's full-size output or its gradient.
     pub fn forward<'t>(&self, x: Var<'t>, ctx: &mut Context) -> Var<'t> {
         self.forward_first(self.layers.len(), x, ctx)
     }
@@ -183,7 +185,22 @@ impl Sequential {
         let mut x = x;
         let mut i = 0;
         while i < count {
-            let fused = if i + 1 < count && x.value().device() == Device::Cpu {
+            let on_cpu = x.value().device() == Device::Cpu;
+            let conv_fused = if i + 2 < count && on_cpu {
+                self.conv_then_relu_max_pool(i)
+            } else {
+                None
+            };
+            if let Some((conv, pool)) = conv_fused {
+                let tape = x.tape();
+                let params = self.layers[i].parameters();
+                let weight = tape.param(params[0]);
+                let bias = params.get(1).map(|b| tape.param(b));
+                x = x.conv2d_relu_max_pool2d(weight, bias, conv, pool);
+                i += 3;
+                continue;
+            }
+            let fused = if i + 1 < count && on_cpu {
                 self.relu_then_max_pool(i)
             } else {
                 None
@@ -197,6 +214,36 @@ impl Sequential {
             }
         }
         x
+    }
+
+    /// The convolution's geometry and the pooling window when layer `i` is a convolution,
+    /// `i + 1` a ReLU and `i + 2` max pooling (told by the specs, as in
+    /// [`Sequential::relu_then_max_pool`]).
+    fn conv_then_relu_max_pool(&self, i: usize) -> Option<(Conv2dSpec, Pool2dSpec)> {
+        if self.layers[i].kind() != "conv2d" {
+            return None;
+        }
+        let pool = self.relu_then_max_pool(i + 1)?;
+        let Some(LayerSpec::Conv2d {
+            stride,
+            padding,
+            dilation,
+            bias,
+            ..
+        }) = self.layers[i].spec()
+        else {
+            return None;
+        };
+        // The weight, then the bias where the layer has one.
+        if self.layers[i].parameters().len() != 1 + usize::from(bias) {
+            return None;
+        }
+        let conv = Conv2dSpec {
+            stride,
+            padding,
+            dilation,
+        };
+        Some((conv, pool))
     }
 
     /// The pooling window when layer `i` is a ReLU and layer `i + 1` max pooling (told by their

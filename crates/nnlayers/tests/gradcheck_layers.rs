@@ -339,44 +339,69 @@ fn an_embedding_id_out_of_range_names_the_layer() {
 }
 
 #[test]
-fn sequential_runs_relu_then_max_pooling_as_one_op_with_the_same_bits() {
-    // Conv → ReLU → MaxPool → Flatten → Linear: the fused pair against the layers one by one.
+fn sequential_runs_conv_relu_and_max_pooling_as_one_op_with_the_same_bits() {
+    // Conv → ReLU → MaxPool → Flatten → Linear against the layers one by one: with and without
+    // the convolution's bias, padded and strided, and the ReLU + pooling pair alone (no
+    // convolution before it).
+    let mut rng = Rng::seed_from(4);
+    let padded = Conv2d::new(2, 3, [3, 3], &mut rng)
+        .without_bias()
+        .with_stride([1, 2])
+        .with_padding(Padding::Same);
+    let nets = [
+        (
+            Sequential::new(5)
+                .conv2d(2, 3, [3, 3])
+                .relu()
+                .max_pool2d([2, 2]),
+            2,
+        ),
+        (Sequential::new(5).add(padded).relu().max_pool2d([2, 2]), 2),
+        (Sequential::new(5).relu().max_pool2d([2, 2]), 1),
+    ];
+    let x = rand(&[4, 2, 8, 6], 6, -1.0, 1.0);
+    for (net, saved_nodes) in nets {
+        let features: usize = net.output_shape(&[2, 8, 6]).unwrap().iter().product();
+        let net = net.flatten().linear(features, 2);
+        let run = |fused: bool| {
+            let tape = Tape::new();
+            let input = tape.var(x.clone());
+            let out = if fused {
+                net.forward(input, &mut Context::eval())
+            } else {
+                net.layers()
+                    .iter()
+                    .fold(input, |v, layer| layer.forward(v, &mut Context::eval()))
+            };
+            let nodes = tape.len();
+            let values = out.to_tensor().to_vec();
+            let grads = out.square().sum().backward();
+            let dx = grads.wrt(input).unwrap().to_vec();
+            let dparams: Vec<Vec<f32>> = net
+                .parameters()
+                .iter()
+                .map(|p| grads.get(p).unwrap().to_vec())
+                .collect();
+            (values, dx, dparams, nodes)
+        };
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let (fused, unfused) = (run(true), run(false));
+        assert_eq!(
+            fused.3 + saved_nodes,
+            unfused.3,
+            "fused layers are one node"
+        );
+        assert_eq!(bits(&fused.0), bits(&unfused.0), "outputs");
+        assert_eq!(bits(&fused.1), bits(&unfused.1), "input gradient");
+        assert_eq!(fused.2.len(), unfused.2.len());
+        for (a, b) in fused.2.iter().zip(&unfused.2) {
+            assert_eq!(bits(a), bits(b), "parameter gradient");
+        }
+    }
     let net = Sequential::new(5)
         .conv2d(2, 3, [3, 3])
         .relu()
-        .max_pool2d([2, 2])
-        .flatten()
-        .linear(3 * 3 * 2, 2);
-    let x = rand(&[4, 2, 8, 6], 6, -1.0, 1.0);
-    let run = |fused: bool| {
-        let tape = Tape::new();
-        let input = tape.var(x.clone());
-        let out = if fused {
-            net.forward(input, &mut Context::eval())
-        } else {
-            net.layers()
-                .iter()
-                .fold(input, |v, layer| layer.forward(v, &mut Context::eval()))
-        };
-        let nodes = tape.len();
-        let values = out.to_tensor().to_vec();
-        let grads = out.square().sum().backward();
-        let dx = grads.wrt(input).unwrap().to_vec();
-        let dparams: Vec<Vec<f32>> = net
-            .parameters()
-            .iter()
-            .map(|p| grads.get(p).unwrap().to_vec())
-            .collect();
-        (values, dx, dparams, nodes)
-    };
-    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-    let (fused, unfused) = (run(true), run(false));
-    assert_eq!(fused.3 + 1, unfused.3, "the pair is one node on the tape");
-    assert_eq!(bits(&fused.0), bits(&unfused.0), "outputs");
-    assert_eq!(bits(&fused.1), bits(&unfused.1), "input gradient");
-    for (a, b) in fused.2.iter().zip(&unfused.2) {
-        assert_eq!(bits(a), bits(b), "parameter gradient");
-    }
+        .max_pool2d([2, 2]);
     // Stopping between the ReLU and the pooling runs the ReLU alone.
     let tape = Tape::new();
     let relu_out = net.forward_first(2, tape.constant(x.clone()), &mut Context::eval());

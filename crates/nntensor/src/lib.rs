@@ -20,8 +20,9 @@ pub use ops::binary::{
     le, lt, masked_fill, maximum, minimum, mul, ne, pow, sub, unbroadcast, where_cond, BinaryOp,
 };
 pub use ops::conv::{
-    avg_pool2d, avg_pool2d_backward, conv2d, conv2d_backward, max_pool2d, max_pool2d_backward,
-    relu_max_pool2d, relu_max_pool2d_backward, Conv2dSpec, Pool2dSpec,
+    avg_pool2d, avg_pool2d_backward, conv2d, conv2d_backward, conv2d_relu_max_pool2d,
+    conv2d_relu_max_pool2d_backward, max_pool2d, max_pool2d_backward, relu_max_pool2d,
+    relu_max_pool2d_backward, Conv2dSpec, Pool2dSpec,
 };
 pub use ops::indexing::{
     cat, flip, gather, index_add, index_select, narrow, narrow_backward, pad, pad_backward,

@@ -337,3 +337,107 @@ fn relu_then_max_pooling_in_one_pass_matches_the_two_ops_bit_for_bit() {
         }
     }
 }
+
+#[test]
+fn convolution_relu_and_max_pooling_in_one_pass_match_the_three_ops_bit_for_bit() {
+    use nntensor::{conv2d_relu_max_pool2d, conv2d_relu_max_pool2d_backward};
+    let bits = |t: &Tensor| t.to_vec().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    let strided = Conv2dSpec {
+        stride: [2, 1],
+        padding: [1, 2],
+        dilation: [1, 2],
+    };
+    let overlapping = Pool2dSpec {
+        kernel: [3, 3],
+        stride: [2, 1],
+        padding: [1, 1],
+    };
+    // (input, weight, conv, pool): the Keras convnet's two layers (odd and even sizes, a batch
+    // of several gradient groups), padding/stride/dilation, overlapping windows, one image.
+    let cases = [
+        (
+            [37, 1, 28, 28],
+            [8, 1, 3, 3],
+            Conv2dSpec::default(),
+            Pool2dSpec::new([2, 2]),
+        ),
+        (
+            [20, 6, 13, 13],
+            [10, 6, 3, 3],
+            Conv2dSpec::default(),
+            Pool2dSpec::new([2, 2]),
+        ),
+        ([3, 2, 9, 7], [4, 2, 3, 2], strided, Pool2dSpec::new([2, 2])),
+        (
+            [2, 3, 8, 9],
+            [5, 3, 2, 3],
+            Conv2dSpec::default(),
+            overlapping,
+        ),
+        ([1, 2, 6, 6], [3, 2, 3, 3], strided, overlapping),
+    ];
+    for (i, (dims, wdims, conv, pool)) in cases.into_iter().enumerate() {
+        let seed = 700 + 10 * i as u64;
+        let (x, w) = (random(&dims, seed), random(&wdims, seed + 1));
+        let b = random(&[wdims[0]], seed + 2);
+        for bias in [Some(&b), None] {
+            let case = format!(
+                "{dims:?} {wdims:?} {conv:?} {pool:?} bias {}",
+                bias.is_some()
+            );
+            let y_conv = conv2d(&x, &w, bias, conv);
+            let (want_y, want_at) = relu_max_pool2d(&y_conv, pool);
+            let (y, at) = conv2d_relu_max_pool2d(&x, &w, bias, conv, pool);
+            assert_eq!(bits(&y), bits(&want_y), "{case}: values");
+            assert_eq!(bits(&at), bits(&want_at), "{case}: indices");
+            let g = random(y.shape(), seed + 3);
+            let g_conv = relu_max_pool2d_backward(&g, &y, &at, y_conv.shape(), pool);
+            let need = [true, true, bias.is_some()];
+            let want = conv2d_backward(&x, &w, &g_conv, conv, need);
+            for threads in [None, Some(1)] {
+                let got = || conv2d_relu_max_pool2d_backward(&x, &w, &g, &y, &at, conv, pool, need);
+                let got = match threads {
+                    None => got(),
+                    Some(_) => single_threaded(got),
+                };
+                for (k, (got, want)) in got.iter().zip(&want).enumerate() {
+                    match (got, want) {
+                        (Some(got), Some(want)) => {
+                            assert_eq!(bits(got), bits(want), "{case}: gradient {k} {threads:?}")
+                        }
+                        (None, None) => {}
+                        _ => panic!("{case}: gradient {k} present in one only"),
+                    }
+                }
+            }
+            // Only some gradients asked: the others are not made, the asked ones the same.
+            for need in [
+                [true, false, false],
+                [false, true, false],
+                [false, false, true],
+            ] {
+                if need[2] && bias.is_none() {
+                    continue;
+                }
+                let got = conv2d_relu_max_pool2d_backward(&x, &w, &g, &y, &at, conv, pool, need);
+                for (k, got) in got.iter().enumerate() {
+                    assert_eq!(got.is_some(), need[k], "{case}: {need:?}");
+                    if let Some(got) = got {
+                        let want = want[k].as_ref().expect("all asked above");
+                        assert_eq!(bits(got), bits(want), "{case}: {need:?} gradient {k}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "conv2d_relu_max_pool2d backward: gradient [1, 2, 3, 3]")]
+fn fused_backward_names_a_gradient_that_does_not_fit() {
+    use nntensor::conv2d_relu_max_pool2d_backward;
+    let (x, w) = (Tensor::ones([1, 1, 6, 6]), Tensor::ones([2, 1, 3, 3]));
+    let g = Tensor::ones([1, 2, 3, 3]);
+    let (conv, pool) = (Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
+    conv2d_relu_max_pool2d_backward(&x, &w, &g, &g, &g, conv, pool, [true; 3]);
+}

@@ -657,6 +657,30 @@ fn convolution_and_pooling_match_the_cpu() {
         for (name, (c, g)) in ["dx", "dw", "db"].iter().zip(cpu.iter().zip(&gpu)) {
             assert_close(name, c.as_ref().unwrap(), g.as_ref().unwrap(), REORDERED);
         }
+        // The fused convolution, ReLU and pooling (the GPU runs the ops one by one).
+        let pool = Pool2dSpec::new([2, 2]);
+        let (y, at) = nt::conv2d_relu_max_pool2d(&x, &w, Some(&b), spec, pool);
+        let (yg, atg) = nt::conv2d_relu_max_pool2d(&xg, &wg, Some(&bg), spec, pool);
+        assert_close("conv2d_relu_max_pool2d", &y, &yg, REORDERED);
+        assert_close("conv2d_relu_max_pool2d indices", &at, &atg, EXACT);
+        let g = random(y.shape(), 146, -1.0, 1.0);
+        let cpu = nt::conv2d_relu_max_pool2d_backward(&x, &w, &g, &y, &at, spec, pool, [true; 3]);
+        let gpu = nt::conv2d_relu_max_pool2d_backward(
+            &xg,
+            &wg,
+            &g.to(&d),
+            &yg,
+            &atg,
+            spec,
+            pool,
+            [true; 3],
+        );
+        for (name, (c, g)) in ["fused dx", "fused dw", "fused db"]
+            .iter()
+            .zip(cpu.iter().zip(&gpu))
+        {
+            assert_close(name, c.as_ref().unwrap(), g.as_ref().unwrap(), REORDERED);
+        }
     }
     let x = random(&[2, 3, 7, 6], 144, -1.0, 1.0);
     let xg = x.to(&d);

@@ -43,6 +43,51 @@ impl<'t> Var<'t> {
         self.tape.push(NodeValue::Owned(value), op, requires_grad)
     }
 
+    /// `self.conv2d(weight, bias, conv).relu().max_pool2d(pool)` as one node: the same values
+    /// and gradients bit for bit, without the convolution's full-size output or its gradient
+    /// (what `Sequential` runs on the CPU for a convolution, a ReLU and max pooling in a row).
+    /// Panics (at the caller's line) naming the shapes if they do not fit.
+    ///
+    /// ```
+    /// use nnautograd::Tape;
+    /// use nntensor::{Conv2dSpec, Pool2dSpec, Tensor};
+    /// let tape = Tape::new();
+    /// let x = tape.var(Tensor::from_vec([1, 1, 3, 3], (0..9).map(|v| v as f32 - 4.0).collect()).unwrap());
+    /// let w = tape.var(Tensor::ones([1, 1, 2, 2]));
+    /// let y = x.conv2d_relu_max_pool2d(w, None, Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
+    /// assert_eq!(y.item(), 8.0);
+    /// assert_eq!(y.backward().wrt(w).unwrap().to_vec(), vec![0., 1., 3., 4.]);
+    /// ```
+    #[track_caller]
+    pub fn conv2d_relu_max_pool2d(
+        self,
+        weight: Var<'t>,
+        bias: Option<Var<'t>>,
+        conv: Conv2dSpec,
+        pool: Pool2dSpec,
+    ) -> Var<'t> {
+        self.check_pair(&weight, "conv2d_relu_max_pool2d");
+        if let Some(b) = bias {
+            self.check_pair(&b, "conv2d_relu_max_pool2d");
+        }
+        let (value, indices, requires_grad) = {
+            let nodes = self.tape.nodes.borrow();
+            let (x, w) = (&nodes[self.index], &nodes[weight.index]);
+            let b = bias.map(|b| &nodes[b.index]);
+            let (value, indices) =
+                nt::conv2d_relu_max_pool2d(&x.value, &w.value, b.map(|n| &*n.value), conv, pool);
+            let any = x.requires_grad || w.requires_grad || b.is_some_and(|n| n.requires_grad);
+            (value, indices, any && self.tape.is_grad_enabled())
+        };
+        let op = Op::Conv2dReluMaxPool2d {
+            x: self.index,
+            w: weight.index,
+            b: bias.map(|b| b.index),
+            saved: Box::new((indices, conv, pool)),
+        };
+        self.tape.push(NodeValue::Owned(value), op, requires_grad)
+    }
+
     /// Max pooling of `self` `(n, c, h, w)` (PyTorch's `F.max_pool2d`); the gradient goes to each
     /// window's first maximum.
     ///

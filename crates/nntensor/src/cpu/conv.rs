@@ -225,23 +225,10 @@ pub(crate) fn conv2d(
         return out;
     }
     let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, c·kh·kw)");
+    let beta = if bias.is_some() { 1.0 } else { 0.0 };
     let image = |img: usize, dst: &mut [f32], cols: &mut Vec<f32>| {
-        cols.resize(k * p, 0.0);
-        wide(
-            #[inline(always)]
-            || {
-                im2col_one(
-                    &x[img * c * h * w..][..c * h * w],
-                    [c, h, w],
-                    spec,
-                    out_hw,
-                    cols,
-                );
-            },
-        );
-        let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
-        let d2 = ArrayViewMut2::from_shape((out_channels, p), dst).expect("(o, p)");
-        gemm(1.0, w2, c2, if bias.is_some() { 1.0 } else { 0.0 }, d2);
+        let x_img = &x[img * c * h * w..][..c * h * w];
+        conv_image(x_img, [c, h, w], w2, spec, out_hw, cols, beta, dst);
     };
     if n > 1 && out.len() >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
         out.par_chunks_mut(out_channels * p)
@@ -254,6 +241,116 @@ pub(crate) fn conv2d(
         }
     }
     out
+}
+
+/// One image's convolution `dst = W·im2col(x_img) + beta·dst` (`dst` `(o, oh·ow)`), its columns
+/// in `cols` (resized to fit).
+#[allow(clippy::too_many_arguments)]
+fn conv_image(
+    x_img: &[f32],
+    chw: [usize; 3],
+    w2: ArrayView2<'_, f32>,
+    spec: &Window,
+    out_hw: [usize; 2],
+    cols: &mut Vec<f32>,
+    beta: f32,
+    dst: &mut [f32],
+) {
+    let (o, k) = w2.dim();
+    let p = out_hw[0] * out_hw[1];
+    cols.resize(k * p, 0.0);
+    wide(
+        #[inline(always)]
+        || im2col_one(x_img, chw, spec, out_hw, cols),
+    );
+    let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
+    let d2 = ArrayViewMut2::from_shape((o, p), dst).expect("(o, p)");
+    gemm(1.0, w2, c2, beta, d2);
+}
+
+/// `max_pool2d(relu(conv2d(x, weight, bias)))` image by image: each image's convolution goes
+/// into a scratch buffer (its columns and output stay in cache) and is pooled from there, so
+/// the convolution's full-size output is never written. Every value goes through the same
+/// operations as in [`conv2d`] then [`max_pool2d`] with `relu_first`: the same bits.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv2d_relu_max_pool2d(
+    x: &[f32],
+    [n, c, h, w]: Nchw,
+    weight: &[f32],
+    out_channels: usize,
+    bias: Option<&[f32]>,
+    conv: &Window,
+    conv_hw: [usize; 2],
+    pool: &Window,
+    pooled_hw: [usize; 2],
+) -> (Vec<f32>, Vec<f32>) {
+    let k = c * conv.kernel[0] * conv.kernel[1];
+    let p = conv_hw[0] * conv_hw[1];
+    let q = pooled_hw[0] * pooled_hw[1];
+    let mut values = vec![0.0f32; n * out_channels * q];
+    let mut indices = vec![0.0f32; n * out_channels * q];
+    if values.is_empty() {
+        return (values, indices);
+    }
+    let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, c·kh·kw)");
+    let image = |img: usize, vals: &mut [f32], idx: &mut [f32], scratch: &mut ConvScratch| {
+        let out = &mut scratch.out;
+        match bias {
+            Some(b) => {
+                out.clear();
+                for &bv in b {
+                    out.resize(out.len() + p, bv);
+                }
+            }
+            None => out.resize(out_channels * p, 0.0),
+        }
+        let beta = if bias.is_some() { 1.0 } else { 0.0 };
+        let x_img = &x[img * c * h * w..][..c * h * w];
+        conv_image(
+            x_img,
+            [c, h, w],
+            w2,
+            conv,
+            conv_hw,
+            &mut scratch.cols,
+            beta,
+            out,
+        );
+        for ((plane, v), i) in out
+            .chunks_exact(p)
+            .zip(vals.chunks_exact_mut(q))
+            .zip(idx.chunks_exact_mut(q))
+        {
+            max_pool_plane(plane, conv_hw, pool, pooled_hw, true, v, i);
+        }
+    };
+    let per_image = out_channels * q;
+    if n > 1 && n * out_channels * p >= PARALLEL_MIN_ELEMENTS && may_use_threads() {
+        values
+            .par_chunks_mut(per_image)
+            .zip(indices.par_chunks_mut(per_image))
+            .enumerate()
+            .for_each_init(ConvScratch::default, |scratch, (img, (v, i))| {
+                image(img, v, i, scratch)
+            });
+    } else {
+        let mut scratch = ConvScratch::default();
+        for (img, (v, i)) in values
+            .chunks_mut(per_image)
+            .zip(indices.chunks_mut(per_image))
+            .enumerate()
+        {
+            image(img, v, i, &mut scratch);
+        }
+    }
+    (values, indices)
+}
+
+/// One thread's buffers for a convolution image by image: the columns and the output.
+#[derive(Default)]
+struct ConvScratch {
+    cols: Vec<f32>,
+    out: Vec<f32>,
 }
 
 /// Images per group of the weight gradient's partial sums, at least: a group's images run one
@@ -273,23 +370,42 @@ fn group_images(n: usize, weight_len: usize) -> usize {
         .min(n.max(1))
 }
 
+/// The gradient at a convolution's output, as its backward reads it image by image.
+#[derive(Clone, Copy)]
+pub(crate) enum OutputGrad<'a> {
+    /// The gradient itself, `(n, o, oh, ow)`.
+    Plain(&'a [f32]),
+    /// The gradient of a ReLU then max pooling after the convolution (`(n, o, ph, pw)` with the
+    /// pooled values and the maxima's positions of [`max_pool2d`] with `relu_first`), taken back
+    /// through them one image at a time, as [`max_pool2d_backward`] would.
+    ThroughReluMaxPool {
+        g: &'a [f32],
+        values: &'a [f32],
+        indices: &'a [f32],
+        pool: &'a Window,
+        pooled_hw: [usize; 2],
+    },
+}
+
 /// The gradients of [`conv2d`] from `g` (`(n, o, oh, ow)`): `[dx, dweight, dbias]`, each only
 /// where `need` asks.
 ///
 /// The batch is cut into fixed groups of images ([`group_images`], set by the shapes alone).
 /// Each group runs on one thread (alone, with a single group, its products may use rayon's
-/// threads): per image its columns, their product with the output gradient
+/// threads): per image its output gradient (taken back through the pooling first with
+/// [`OutputGrad::ThroughReluMaxPool`]), its columns, their product with the output gradient
 /// added into the group's partial `dWᵀ = Σ colsᵢ·gᵢᵀ` (`(k, o)`: the product's long side, k,
-/// down the GEMM's rows is 1.5× faster at W6's shapes than g·colsᵀ), and the input gradient
-/// `col2im(Wᵀ·gᵢ)`. The partial sums are then added in group order, so the weight gradient is
-/// the same whichever thread ran which group.
+/// down the GEMM's rows is 1.5× faster at W6's shapes than g·colsᵀ), the input gradient
+/// `col2im(Wᵀ·gᵢ)` and the image's bias sums. The partial sums are then added in group order
+/// (the bias sums in image order), so the gradients are the same whichever thread ran which
+/// group.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_backward(
     x: &[f32],
     [n, c, h, w]: Nchw,
     weight: &[f32],
     out_channels: usize,
-    g: &[f32],
+    grad: OutputGrad<'_>,
     spec: &Window,
     out_hw: [usize; 2],
     [need_x, need_w, need_b]: [bool; 3],
@@ -306,53 +422,99 @@ pub(crate) fn conv2d_backward(
     } else {
         Vec::new()
     };
+    // Per image, per output channel, the sum of its gradient plane.
+    let mut image_sums = if need_b {
+        vec![0.0f64; n * out_channels]
+    } else {
+        Vec::new()
+    };
     let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, k)");
-    let g_image = |img: usize| {
-        ArrayView2::from_shape(
-            (out_channels, p),
-            &g[img * out_channels * p..][..out_channels * p],
-        )
-        .expect("(o, p)")
+    // Image `img`'s output gradient `(o, p)` made in `scratch`, where it has to be made.
+    let g_image = |img: usize, scratch: &mut Vec<f32>| {
+        if let OutputGrad::ThroughReluMaxPool {
+            g,
+            values,
+            indices,
+            pool,
+            pooled_hw,
+        } = grad
+        {
+            let q = pooled_hw[0] * pooled_hw[1];
+            if scratch.len() != out_channels * p || !is_two_by_two(pool) {
+                // The 2×2 windows write every position they cover and never the others, so
+                // there the zeros of the first image last.
+                scratch.clear();
+                scratch.resize(out_channels * p, 0.0);
+            }
+            let at = img * out_channels * q;
+            for (ch, dst) in scratch.chunks_exact_mut(p).enumerate() {
+                let plane = at + ch * q..at + (ch + 1) * q;
+                max_pool_plane_backward(
+                    &g[plane.clone()],
+                    Some(&values[plane.clone()]),
+                    &indices[plane],
+                    out_hw,
+                    pool,
+                    pooled_hw,
+                    dst,
+                );
+            }
+        }
     };
     // One group: images `first..` (as many as `dx_group` holds, or `per_group`), its partial
-    // dWᵀ in `dwt` (empty when not needed).
-    let group = |first: usize, dx_group: Option<&mut [f32]>, dwt: &mut [f32]| {
+    // dWᵀ in `dwt` and its images' bias sums in `sums` (each empty when not needed).
+    let group = |first: usize, dx_group: Option<&mut [f32]>, dwt: &mut [f32], sums: &mut [f64]| {
         let count = per_group.min(n - first);
         let mut cols = vec![0.0f32; k * p];
+        let mut made = Vec::new();
         let mut dx_group = dx_group;
         for (i, img) in (first..first + count).enumerate() {
-            if need_w {
+            g_image(img, &mut made);
+            let gi = match grad {
+                OutputGrad::Plain(g) => &g[img * out_channels * p..][..out_channels * p],
+                OutputGrad::ThroughReluMaxPool { .. } => &made[..],
+            };
+            let g2 = ArrayView2::from_shape((out_channels, p), gi).expect("(o, p)");
+            if need_w && k > 0 {
                 wide(
                     #[inline(always)]
                     || im2col_one(&x[img * chw..][..chw], [c, h, w], spec, out_hw, &mut cols),
                 );
                 let c2 = ArrayView2::from_shape((k, p), &cols[..]).expect("(k, p)");
                 let d2 = ArrayViewMut2::from_shape((k, out_channels), &mut *dwt).expect("(k, o)");
-                gemm(
-                    1.0,
-                    c2,
-                    g_image(img).t(),
-                    if i == 0 { 0.0 } else { 1.0 },
-                    d2,
-                );
+                gemm(1.0, c2, g2.t(), if i == 0 { 0.0 } else { 1.0 }, d2);
             }
-            if let Some(dx_group) = dx_group.as_deref_mut() {
+            if let Some(dx_group) = dx_group.as_deref_mut().filter(|_| k > 0) {
                 let d2 = ArrayViewMut2::from_shape((k, p), &mut cols[..]).expect("(k, p)");
-                gemm(1.0, w2.t(), g_image(img), 0.0, d2);
+                gemm(1.0, w2.t(), g2, 0.0, d2);
                 let dst = &mut dx_group[i * chw..][..chw];
                 wide(
                     #[inline(always)]
                     || col2im_one(&cols, [c, h, w], spec, out_hw, dst),
                 );
             }
+            if !sums.is_empty() {
+                let sums = &mut sums[i * out_channels..][..out_channels];
+                // One `wide` block around every plane's sum, not one per plane.
+                wide(
+                    #[inline(always)]
+                    || {
+                        for (sum, plane) in sums.iter_mut().zip(gi.chunks_exact(p)) {
+                            *sum = plane_sum(plane);
+                        }
+                    },
+                );
+            }
         }
     };
-    if (need_x || need_w) && n > 0 && k * p > 0 {
-        // Each group's slice of the input gradient and its partial sum (empty where not needed).
+    if (need_x || need_w || need_b) && n > 0 && p > 0 {
+        // Each group's slice of the input gradient and its partial sums (empty where not
+        // needed).
         let mut dx_parts = dx
             .as_deref_mut()
             .map(|dx| dx.chunks_mut(per_group * chw.max(1)));
         let mut w_parts = partials.chunks_mut(weight_len.max(1));
+        let mut sum_parts = image_sums.chunks_mut(per_group * out_channels.max(1));
         let tasks: Vec<_> = (0..groups)
             .map(|gi| {
                 let dx_group = dx_parts.as_mut().and_then(Iterator::next);
@@ -361,17 +523,20 @@ pub(crate) fn conv2d_backward(
                     Some(part) if need_w && weight_len > 0 => part,
                     _ => &mut [][..],
                 };
-                (gi * per_group, dx_group, dwt)
+                let sums = sum_parts.next().unwrap_or(&mut [][..]);
+                (gi * per_group, dx_group, dwt, sums)
             })
             .collect();
         if groups > 1 && may_use_threads() {
             // One group per task, each on one thread (its products too).
-            tasks.into_par_iter().for_each(|(first, dx_group, dwt)| {
-                single_threaded(|| group(first, dx_group, dwt));
-            });
+            tasks
+                .into_par_iter()
+                .for_each(|(first, dx_group, dwt, sums)| {
+                    single_threaded(|| group(first, dx_group, dwt, sums));
+                });
         } else {
-            for (first, dx_group, dwt) in tasks {
-                group(first, dx_group, dwt);
+            for (first, dx_group, dwt, sums) in tasks {
+                group(first, dx_group, dwt, sums);
             }
         }
     }
@@ -390,18 +555,13 @@ pub(crate) fn conv2d_backward(
         dw
     });
     let db = need_b.then(|| {
+        // Each channel's image sums added in image order.
         let mut sums = vec![0.0f64; out_channels];
-        // One `wide` block around every plane's sum, not one per plane.
-        wide(
-            #[inline(always)]
-            || {
-                for img in 0..n {
-                    for (ch, sum) in sums.iter_mut().enumerate() {
-                        *sum += plane_sum(&g[(img * out_channels + ch) * p..][..p]);
-                    }
-                }
-            },
-        );
+        for image in image_sums.chunks_exact(out_channels.max(1)) {
+            for (sum, &s) in sums.iter_mut().zip(image) {
+                *sum += s;
+            }
+        }
         sums.into_iter().map(|s| s as f32).collect()
     });
     [dx, dw, db]
@@ -553,6 +713,50 @@ fn max_pool_2x2_plane_backward<const RELU: bool>(
     }
 }
 
+/// Max pooling of one plane `src` (`[h, w]`) into `vals` and `idx` (`[oh, ow]`): see
+/// [`max_pool2d`].
+#[inline]
+fn max_pool_plane(
+    src: &[f32],
+    [h, w]: [usize; 2],
+    spec: &Window,
+    [oh, ow]: [usize; 2],
+    relu_first: bool,
+    vals: &mut [f32],
+    idx: &mut [f32],
+) {
+    if is_two_by_two(spec) {
+        // Baseline (SSE2) code: AVX-512's wide interleaved loads made it 3× slower.
+        if relu_first {
+            max_pool_2x2_plane::<true>(src, w, [oh, ow], vals, idx);
+        } else {
+            max_pool_2x2_plane::<false>(src, w, [oh, ow], vals, idx);
+        }
+        return;
+    }
+    for y in 0..oh {
+        let (y0, y1) = window_span(y, spec.stride[0], spec.padding[0], spec.kernel[0], h);
+        for xo in 0..ow {
+            let (x0, x1) = window_span(xo, spec.stride[1], spec.padding[1], spec.kernel[1], w);
+            let (mut best, mut at) = (f32::NEG_INFINITY, y0 * w + x0);
+            let mut first = true;
+            for iy in y0..y1 {
+                let row = &src[iy * w..][..w];
+                for (ix, &v) in row.iter().enumerate().take(x1).skip(x0) {
+                    let v = if relu_first { v.max(0.0) } else { v };
+                    if first || v > best || (v.is_nan() && !best.is_nan()) {
+                        best = v;
+                        at = iy * w + ix;
+                        first = false;
+                    }
+                }
+            }
+            vals[y * ow + xo] = best;
+            idx[y * ow + xo] = at as f32;
+        }
+    }
+}
+
 /// Max pooling: the maxima and, per output, the flat index within its input plane of the first
 /// maximum (as f32; padding is −∞ and never chosen). With `relu_first`, the pooling of
 /// `relu(x)`, each input through `max(v, 0)` as it is loaded.
@@ -563,42 +767,12 @@ pub(crate) fn max_pool2d(
     [oh, ow]: [usize; 2],
     relu_first: bool,
 ) -> (Vec<f32>, Vec<f32>) {
-    let two_by_two = is_two_by_two(spec);
     let plane_out = oh * ow;
     let mut values = vec![0.0f32; n * c * plane_out];
     let mut indices = vec![0.0f32; n * c * plane_out];
     let plane = |pl: usize, vals: &mut [f32], idx: &mut [f32]| {
         let src = &x[pl * h * w..][..h * w];
-        if two_by_two {
-            // Baseline (SSE2) code: AVX-512's wide interleaved loads made it 3× slower.
-            if relu_first {
-                max_pool_2x2_plane::<true>(src, w, [oh, ow], vals, idx);
-            } else {
-                max_pool_2x2_plane::<false>(src, w, [oh, ow], vals, idx);
-            }
-            return;
-        }
-        for y in 0..oh {
-            let (y0, y1) = window_span(y, spec.stride[0], spec.padding[0], spec.kernel[0], h);
-            for xo in 0..ow {
-                let (x0, x1) = window_span(xo, spec.stride[1], spec.padding[1], spec.kernel[1], w);
-                let (mut best, mut at) = (f32::NEG_INFINITY, y0 * w + x0);
-                let mut first = true;
-                for iy in y0..y1 {
-                    let row = &src[iy * w..][..w];
-                    for (ix, &v) in row.iter().enumerate().take(x1).skip(x0) {
-                        let v = if relu_first { v.max(0.0) } else { v };
-                        if first || v > best || (v.is_nan() && !best.is_nan()) {
-                            best = v;
-                            at = iy * w + ix;
-                            first = false;
-                        }
-                    }
-                }
-                vals[y * ow + xo] = best;
-                idx[y * ow + xo] = at as f32;
-            }
-        }
+        max_pool_plane(src, [h, w], spec, [oh, ow], relu_first, vals, idx);
     };
     if plane_out > 0 {
         if values.len() >= PARALLEL_MIN_ELEMENTS / 4 && may_use_threads() {
@@ -633,37 +807,52 @@ pub(crate) fn max_pool2d_backward(
     [oh, ow]: [usize; 2],
 ) -> Vec<f32> {
     let mut out = vec![0.0f32; n * c * h * w];
-    let two_by_two = is_two_by_two(spec);
     each_plane(&mut out, h * w, |pl, dst| {
         let plane = pl * oh * ow..(pl + 1) * oh * ow;
         let (gs, is) = (&g[plane.clone()], &indices[plane.clone()]);
         let vs = relu_values.map(|v| &v[plane]);
-        if two_by_two {
-            match vs {
-                Some(vs) => wide(
-                    #[inline(always)]
-                    || max_pool_2x2_plane_backward::<true>(gs, vs, is, w, [oh, ow], dst),
-                ),
-                None => wide(
-                    #[inline(always)]
-                    || max_pool_2x2_plane_backward::<false>(gs, &[], is, w, [oh, ow], dst),
-                ),
-            }
-            return;
-        }
-        for (&gv, &i) in gs.iter().zip(is) {
-            dst[i as usize] += gv;
-        }
-        if let Some(vs) = vs {
-            // Windows that share a maximum share its value, so a position is multiplied by
-            // the same factor however many windows chose it (and x·0·0 = x·0).
-            for (&v, &i) in vs.iter().zip(is) {
-                let factor = if v > 0.0 { 1.0 } else { 0.0 };
-                dst[i as usize] *= factor;
-            }
-        }
+        max_pool_plane_backward(gs, vs, is, [h, w], spec, [oh, ow], dst);
     });
     out
+}
+
+/// The gradient of max pooling for one plane into `dst` (`[h, w]`), which holds zeros: see
+/// [`max_pool2d_backward`]. (The common 2×2 window writes every position it covers, so there
+/// only the positions no window covers need the zeros.)
+#[inline]
+fn max_pool_plane_backward(
+    gs: &[f32],
+    relu_values: Option<&[f32]>,
+    is: &[f32],
+    [_, w]: [usize; 2],
+    spec: &Window,
+    [oh, ow]: [usize; 2],
+    dst: &mut [f32],
+) {
+    if is_two_by_two(spec) {
+        match relu_values {
+            Some(vs) => wide(
+                #[inline(always)]
+                || max_pool_2x2_plane_backward::<true>(gs, vs, is, w, [oh, ow], dst),
+            ),
+            None => wide(
+                #[inline(always)]
+                || max_pool_2x2_plane_backward::<false>(gs, &[], is, w, [oh, ow], dst),
+            ),
+        }
+        return;
+    }
+    for (&gv, &i) in gs.iter().zip(is) {
+        dst[i as usize] += gv;
+    }
+    if let Some(vs) = relu_values {
+        // Windows that share a maximum share its value, so a position is multiplied by the
+        // same factor however many windows chose it (and x·0·0 = x·0).
+        for (&v, &i) in vs.iter().zip(is) {
+            let factor = if v > 0.0 { 1.0 } else { 0.0 };
+            dst[i as usize] *= factor;
+        }
+    }
 }
 
 /// Average pooling (padding counts as zeros in the mean, PyTorch's `count_include_pad=True`).

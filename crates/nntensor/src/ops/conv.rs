@@ -255,7 +255,16 @@ pub fn conv2d_backward(
     ];
     match (x.storage(), weight.storage(), g.storage()) {
         (Storage::Cpu(xs), Storage::Cpu(ws), Storage::Cpu(gs)) => {
-            let grads = cpu::conv2d_backward(xs, dims, ws, o, gs, &window, out_hw, need);
+            let grads = cpu::conv2d_backward(
+                xs,
+                dims,
+                ws,
+                o,
+                cpu::OutputGrad::Plain(gs),
+                &window,
+                out_hw,
+                need,
+            );
             let mut i = 0;
             grads.map(|d| {
                 let shape = shapes[i].clone();
@@ -442,6 +451,167 @@ pub fn relu_max_pool2d_backward(
             let unpooled = max_pool2d_backward(values, indices, input, spec);
             let pooled = max_pool2d_backward(g, indices, input, spec);
             super::unary::unary_backward(super::unary::UnaryOp::Relu, pooled, &unpooled, &unpooled)
+        }
+    }
+}
+
+/// `relu_max_pool2d(&conv2d(x, weight, bias, conv), pool)` in one pass over each image (the
+/// Keras convnet's `Conv2D(activation="relu")` then `MaxPooling2D`): the pooled values
+/// `(n, o, ph, pw)` and the maxima's positions within each convolution output plane, bit for bit
+/// those of the two ops. On the CPU each image's convolution output is pooled while it is in
+/// cache and never written whole; the GPU runs the two ops (`Sequential` fuses on the CPU only).
+/// Panics (at the caller's line) naming the shapes if they do not fit.
+///
+/// ```
+/// use nntensor::{conv2d, conv2d_relu_max_pool2d, relu_max_pool2d, Conv2dSpec, Pool2dSpec, Tensor};
+/// let x = Tensor::from_vec([1, 1, 3, 3], (0..9).map(|v| v as f32 - 4.0).collect()).unwrap();
+/// let w = Tensor::from_vec([2, 1, 2, 2], vec![1., 0., 0., 1., -1., 0., 0., -1.]).unwrap();
+/// let b = Tensor::from_vec([2], vec![0.5, 0.0]).unwrap();
+/// let (conv, pool) = (Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
+/// let (y, at) = conv2d_relu_max_pool2d(&x, &w, Some(&b), conv, pool);
+/// assert_eq!(y.to_vec(), vec![4.5, 4.0]);
+/// assert_eq!((y, at), relu_max_pool2d(&conv2d(&x, &w, Some(&b), conv), pool));
+/// ```
+#[track_caller]
+pub fn conv2d_relu_max_pool2d(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    conv: Conv2dSpec,
+    pool: Pool2dSpec,
+) -> (Tensor, Tensor) {
+    let (dims, window, conv_hw, o) = conv_dims(x, weight, conv);
+    let pooled_hw = out_size(
+        "conv2d_relu_max_pool2d",
+        conv_hw,
+        &pool.window(),
+        pool.output_size(conv_hw),
+    );
+    match (x.storage(), weight.storage(), bias.map(Tensor::storage)) {
+        (Storage::Cpu(xs), Storage::Cpu(ws), None | Some(Storage::Cpu(_))) => {
+            let b = bias.map(|b| {
+                assert!(
+                    b.shape() == [o],
+                    "conv2d: bias has shape {:?}, expected ({o},) for weight {:?}",
+                    b.shape(),
+                    weight.shape()
+                );
+                match b.storage() {
+                    Storage::Cpu(b) => b.as_slice(),
+                    #[cfg(feature = "gpu")]
+                    Storage::Gpu(_) => unreachable!("matched above"),
+                }
+            });
+            let (v, i) = cpu::conv2d_relu_max_pool2d(
+                xs,
+                dims,
+                ws,
+                o,
+                b,
+                &window,
+                conv_hw,
+                &pool.window(),
+                pooled_hw,
+            );
+            let out = Shape::from([dims[0], o, pooled_hw[0], pooled_hw[1]]);
+            (Tensor::cpu(out.clone(), v), Tensor::cpu(out, i))
+        }
+        #[cfg(feature = "gpu")]
+        _ => relu_max_pool2d(&conv2d(x, weight, bias, conv), pool),
+    }
+}
+
+/// The gradients of [`conv2d_relu_max_pool2d`] given `g` at its pooled output, with the
+/// forward's pooled `values` and `indices`: `[dx, dweight, dbias]`, each computed only where
+/// `need` says so, bit for bit those of [`relu_max_pool2d_backward`] then [`conv2d_backward`].
+/// On the CPU the gradient at the convolution's output is made one image at a time and used
+/// while it is in cache.
+///
+/// ```
+/// use nntensor::{conv2d_relu_max_pool2d, conv2d_relu_max_pool2d_backward, Conv2dSpec, Pool2dSpec, Tensor};
+/// let x = Tensor::from_vec([1, 1, 3, 3], (0..9).map(|v| v as f32 - 4.0).collect()).unwrap();
+/// let w = Tensor::ones([1, 1, 2, 2]);
+/// let (conv, pool) = (Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
+/// let (y, at) = conv2d_relu_max_pool2d(&x, &w, None, conv, pool);
+/// assert_eq!(y.to_vec(), vec![8.0]);
+/// let g = Tensor::ones([1, 1, 1, 1]);
+/// let [dx, dw, _] = conv2d_relu_max_pool2d_backward(&x, &w, &g, &y, &at, conv, pool, [true, true, false]);
+/// assert_eq!(dx.unwrap().to_vec(), vec![0., 0., 0., 0., 1., 1., 0., 1., 1.]);
+/// assert_eq!(dw.unwrap().to_vec(), vec![0., 1., 3., 4.]);
+/// ```
+#[track_caller]
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_relu_max_pool2d_backward(
+    x: &Tensor,
+    weight: &Tensor,
+    g: &Tensor,
+    values: &Tensor,
+    indices: &Tensor,
+    conv: Conv2dSpec,
+    pool: Pool2dSpec,
+    need: [bool; 3],
+) -> [Option<Tensor>; 3] {
+    let (dims, window, conv_hw, o) = conv_dims(x, weight, conv);
+    let conv_out = [dims[0], o, conv_hw[0], conv_hw[1]];
+    assert!(
+        values.shape() == g.shape(),
+        "conv2d_relu_max_pool2d backward: gradient {:?} and pooled values {:?} differ in shape",
+        g.shape(),
+        values.shape()
+    );
+    let (_, pooled_hw) =
+        check_pool_backward("conv2d_relu_max_pool2d backward", g, indices, &conv_out);
+    assert!(
+        pool.output_size(conv_hw) == Some(pooled_hw),
+        "conv2d_relu_max_pool2d backward: gradient {:?} does not fit the convolution's output \
+         {conv_out:?} pooled by {pool:?}",
+        g.shape()
+    );
+    same_device("conv2d_relu_max_pool2d backward", x.device(), g.device());
+    same_device(
+        "conv2d_relu_max_pool2d backward",
+        g.device(),
+        values.device(),
+    );
+    match (
+        x.storage(),
+        weight.storage(),
+        g.storage(),
+        values.storage(),
+        indices.storage(),
+    ) {
+        (
+            Storage::Cpu(xs),
+            Storage::Cpu(ws),
+            Storage::Cpu(gs),
+            Storage::Cpu(vs),
+            Storage::Cpu(is),
+        ) => {
+            let pool_window = pool.window();
+            let grad = cpu::OutputGrad::ThroughReluMaxPool {
+                g: gs,
+                values: vs,
+                indices: is,
+                pool: &pool_window,
+                pooled_hw,
+            };
+            let grads = cpu::conv2d_backward(xs, dims, ws, o, grad, &window, conv_hw, need);
+            let shapes = [
+                x.shape_ref().clone(),
+                weight.shape_ref().clone(),
+                Shape::from([o]),
+            ];
+            let mut i = 0;
+            grads.map(|d| {
+                let shape = shapes[i].clone();
+                i += 1;
+                d.map(|d| Tensor::cpu(shape, d))
+            })
+        }
+        #[cfg(feature = "gpu")]
+        _ => {
+            let g_conv = relu_max_pool2d_backward(g, values, indices, &conv_out, pool);
+            conv2d_backward(x, weight, &g_conv, conv, need)
         }
     }
 }
