@@ -1,6 +1,7 @@
 //! Convolution and pooling benchmarks at W6's shapes (the Keras simple convnet, batch 128): each
 //! conv's forward, its backward (weight and bias gradients; the input gradient too for the second
-//! conv, as training needs), and the max pooling forward and backward.
+//! conv, as training needs), each with the ReLU and pooling after it as separate ops and as one,
+//! and the max pooling forward and backward.
 //!
 //! Run: `cargo bench --bench conv`. Throughput is in multiply-adds of the forward product:
 //! GFLOP/s = 2 × the reported Gelem/s (a backward does twice the forward's work when it computes
@@ -47,6 +48,41 @@ fn convolutions(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("backward", name), |bench| {
             bench.iter(|| nt::conv2d_backward(black_box(&x), &w, &g, spec, [need_x, true, true]))
         });
+        // With the ReLU and 2×2 max pooling after it (as in W6): the convolution then the fused
+        // ReLU + pooling, against the three as one op, forward and backward.
+        let pool = Pool2dSpec::new([2, 2]);
+        let need = [need_x, true, true];
+        group.bench_function(BenchmarkId::new("then_relu_pool_forward", name), |bench| {
+            bench.iter(|| nt::relu_max_pool2d(&nt::conv2d(black_box(&x), &w, Some(&b), spec), pool))
+        });
+        group.bench_function(BenchmarkId::new("relu_pool_fused_forward", name), |bench| {
+            bench.iter(|| nt::conv2d_relu_max_pool2d(black_box(&x), &w, Some(&b), spec, pool))
+        });
+        let (yp, at) = nt::conv2d_relu_max_pool2d(&x, &w, Some(&b), spec, pool);
+        let gp = random(yp.shape(), 8);
+        group.bench_function(BenchmarkId::new("then_relu_pool_backward", name), |bench| {
+            bench.iter(|| {
+                let g = nt::relu_max_pool2d_backward(black_box(&gp), &yp, &at, y.shape(), pool);
+                nt::conv2d_backward(&x, &w, &g, spec, need)
+            })
+        });
+        group.bench_function(
+            BenchmarkId::new("relu_pool_fused_backward", name),
+            |bench| {
+                bench.iter(|| {
+                    nt::conv2d_relu_max_pool2d_backward(
+                        &x,
+                        &w,
+                        black_box(&gp),
+                        &yp,
+                        &at,
+                        spec,
+                        pool,
+                        need,
+                    )
+                })
+            },
+        );
     }
     group.finish();
 }
@@ -96,7 +132,8 @@ fn pooling(c: &mut Criterion) {
 
 /// One training step of one W6 shard (64 images, one thread: what each core runs in `fit`):
 /// forward in training mode, sparse softmax cross-entropy, backward. `fused` is the network's own
-/// forward (ReLU then max pooling as one op); `layer_by_layer` runs each layer's forward in turn.
+/// forward (each convolution, ReLU and max pooling as one op); `layer_by_layer` runs each layer's
+/// forward in turn.
 fn convnet_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("convnet_step");
     group.sample_size(20);
