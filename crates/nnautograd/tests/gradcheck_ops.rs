@@ -670,8 +670,8 @@ fn conv_relu_max_pool_in_one_node_routes_the_gradient_through_all_three() {
     // Spaced inputs (0.04 apart) pushed 0.02 from 0, through weights that each read one input
     // tap scaled by 0.75 to 1.5: the convolution's outputs stay 0.03 apart within a plane and
     // 0.015 from ReLU's kink, more than a difference step (0.01) moves them, so no window's
-    // maximum and no ReLU changes side in f(x ± h). The zero taps are checked too (their
-    // gradients read the neighbours and the padding).
+    // maximum and no ReLU changes side in f(x ± h). The zero weights are checked too (in the
+    // 3×3 case below their gradients read the neighbours and the padding).
     let x = spaced(&[2, 2, 4, 6], 332).to_vec();
     let away = |v: f32| v + if v < 0.0 { -0.02 } else { 0.02 };
     let x = Tensor::from_vec([2, 2, 4, 6], x.into_iter().map(away).collect()).unwrap();

@@ -106,7 +106,7 @@ impl Rng {
     /// value, two values per output: value `i` is kept when its 24 bits, as a fraction of 2^24,
     /// are below `keep`, as `next_f32() < keep` would be. Each output depends only on its index,
     /// so the loop has no chain from one value to the next and vectorises: drawing every value
-    /// by `next_f32` was 4 % of a step of the Keras convnet. The mask depends only on the
+    /// by `next_f32` was 3–4 % of a step of the Keras convnet. The mask depends only on the
     /// generator's state and `len`.
     ///
     /// ```

@@ -390,6 +390,9 @@ fn convolution_relu_and_max_pooling_in_one_pass_match_the_three_ops_bit_for_bit(
             let (y, at) = conv2d_relu_max_pool2d(&x, &w, bias, conv, pool);
             assert_eq!(bits(&y), bits(&want_y), "{case}: values");
             assert_eq!(bits(&at), bits(&want_at), "{case}: indices");
+            let (y1, at1) = single_threaded(|| conv2d_relu_max_pool2d(&x, &w, bias, conv, pool));
+            assert_eq!(bits(&y1), bits(&want_y), "{case}: values on one thread");
+            assert_eq!(bits(&at1), bits(&want_at), "{case}: indices on one thread");
             let g = random(y.shape(), seed + 3);
             let g_conv = relu_max_pool2d_backward(&g, &y, &at, y_conv.shape(), pool);
             let need = [true, true, bias.is_some()];
@@ -440,4 +443,27 @@ fn fused_backward_names_a_gradient_that_does_not_fit() {
     let g = Tensor::ones([1, 2, 3, 3]);
     let (conv, pool) = (Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
     conv2d_relu_max_pool2d_backward(&x, &w, &g, &g, &g, conv, pool, [true; 3]);
+}
+
+#[test]
+fn fused_convolution_of_empty_batches_and_channels() {
+    use nntensor::{conv2d_relu_max_pool2d, conv2d_relu_max_pool2d_backward};
+    let (conv, pool) = (Conv2dSpec::default(), Pool2dSpec::new([2, 2]));
+    // (input, weight): no images, no output channels, no input channels.
+    for (dims, wdims) in [
+        ([0, 2, 6, 6], [3, 2, 3, 3]),
+        ([2, 2, 6, 6], [0, 2, 3, 3]),
+        ([2, 0, 6, 6], [3, 0, 3, 3]),
+    ] {
+        let (x, w) = (random(&dims, 1), random(&wdims, 2));
+        let b = random(&[wdims[0]], 3);
+        let (y, at) = conv2d_relu_max_pool2d(&x, &w, Some(&b), conv, pool);
+        let want = relu_max_pool2d(&conv2d(&x, &w, Some(&b), conv), pool);
+        assert_eq!((y.clone(), at.clone()), want, "{dims:?} {wdims:?}");
+        let g = random(y.shape(), 4);
+        let got = conv2d_relu_max_pool2d_backward(&x, &w, &g, &y, &at, conv, pool, [true; 3]);
+        let g_conv = relu_max_pool2d_backward(&g, &y, &at, &[dims[0], wdims[0], 4, 4], pool);
+        let want = conv2d_backward(&x, &w, &g_conv, conv, [true; 3]);
+        assert_eq!(got, want, "{dims:?} {wdims:?}");
+    }
 }

@@ -44,8 +44,9 @@ impl<'t> Var<'t> {
     }
 
     /// `self.conv2d(weight, bias, conv).relu().max_pool2d(pool)` as one node: the same values
-    /// and gradients bit for bit, without the convolution's full-size output or its gradient
-    /// (what `Sequential` runs on the CPU for a convolution, a ReLU and max pooling in a row).
+    /// and gradients bit for bit, on the CPU without the convolution's full-size output or its
+    /// gradient (what `Sequential` runs on the CPU for a convolution, a ReLU and max pooling in
+    /// a row; on the GPU the node runs the ops one by one).
     /// Panics (at the caller's line) naming the shapes if they do not fit.
     ///
     /// ```

@@ -302,7 +302,11 @@ pub(crate) fn conv2d_relu_max_pool2d(
                     out.resize(out.len() + p, bv);
                 }
             }
-            None => out.resize(out_channels * p, 0.0),
+            None => {
+                // Zeros for clarity: with beta = 0 the GEMM does not read them.
+                out.clear();
+                out.resize(out_channels * p, 0.0);
+            }
         }
         let beta = if bias.is_some() { 1.0 } else { 0.0 };
         let x_img = &x[img * c * h * w..][..c * h * w];
@@ -387,8 +391,56 @@ pub(crate) enum OutputGrad<'a> {
     },
 }
 
-/// The gradients of [`conv2d`] from `g` (`(n, o, oh, ow)`): `[dx, dweight, dbias]`, each only
-/// where `need` asks.
+impl<'a> OutputGrad<'a> {
+    /// Image `img`'s gradient `(o, oh·ow)` at the convolution's output (`out_hw` = `[oh, ow]`):
+    /// a slice of the plain gradient, or made in `scratch` through the pooling.
+    fn image<'s>(
+        self,
+        img: usize,
+        out_channels: usize,
+        out_hw: [usize; 2],
+        scratch: &'s mut Vec<f32>,
+    ) -> &'s [f32]
+    where
+        'a: 's,
+    {
+        let p = out_hw[0] * out_hw[1];
+        let (g, values, indices, pool, pooled_hw) = match self {
+            OutputGrad::Plain(g) => return &g[img * out_channels * p..][..out_channels * p],
+            OutputGrad::ThroughReluMaxPool {
+                g,
+                values,
+                indices,
+                pool,
+                pooled_hw,
+            } => (g, values, indices, pool, pooled_hw),
+        };
+        if scratch.len() != out_channels * p || !is_two_by_two(pool) {
+            // The 2×2 windows write every position they cover and never the others, so there
+            // the zeros put in for the first image last.
+            scratch.clear();
+            scratch.resize(out_channels * p, 0.0);
+        }
+        let q = pooled_hw[0] * pooled_hw[1];
+        let at = img * out_channels * q;
+        for (ch, dst) in scratch.chunks_exact_mut(p).enumerate() {
+            let plane = at + ch * q..at + (ch + 1) * q;
+            max_pool_plane_backward(
+                &g[plane.clone()],
+                Some(&values[plane.clone()]),
+                &indices[plane],
+                out_hw,
+                pool,
+                pooled_hw,
+                dst,
+            );
+        }
+        scratch
+    }
+}
+
+/// The gradients of [`conv2d`] from the output gradient `grad`: `[dx, dweight, dbias]`, each
+/// only where `need` asks.
 ///
 /// The batch is cut into fixed groups of images ([`group_images`], set by the shapes alone).
 /// Each group runs on one thread (alone, with a single group, its products may use rayon's
@@ -429,51 +481,19 @@ pub(crate) fn conv2d_backward(
         Vec::new()
     };
     let w2 = ArrayView2::from_shape((out_channels, k), weight).expect("(o, k)");
-    // Image `img`'s output gradient `(o, p)` made in `scratch`, where it has to be made.
-    let g_image = |img: usize, scratch: &mut Vec<f32>| {
-        if let OutputGrad::ThroughReluMaxPool {
-            g,
-            values,
-            indices,
-            pool,
-            pooled_hw,
-        } = grad
-        {
-            let q = pooled_hw[0] * pooled_hw[1];
-            if scratch.len() != out_channels * p || !is_two_by_two(pool) {
-                // The 2×2 windows write every position they cover and never the others, so
-                // there the zeros of the first image last.
-                scratch.clear();
-                scratch.resize(out_channels * p, 0.0);
-            }
-            let at = img * out_channels * q;
-            for (ch, dst) in scratch.chunks_exact_mut(p).enumerate() {
-                let plane = at + ch * q..at + (ch + 1) * q;
-                max_pool_plane_backward(
-                    &g[plane.clone()],
-                    Some(&values[plane.clone()]),
-                    &indices[plane],
-                    out_hw,
-                    pool,
-                    pooled_hw,
-                    dst,
-                );
-            }
-        }
-    };
     // One group: images `first..` (as many as `dx_group` holds, or `per_group`), its partial
     // dWᵀ in `dwt` and its images' bias sums in `sums` (each empty when not needed).
     let group = |first: usize, dx_group: Option<&mut [f32]>, dwt: &mut [f32], sums: &mut [f64]| {
         let count = per_group.min(n - first);
-        let mut cols = vec![0.0f32; k * p];
+        let mut cols = if need_w || need_x {
+            vec![0.0f32; k * p]
+        } else {
+            Vec::new()
+        };
         let mut made = Vec::new();
         let mut dx_group = dx_group;
         for (i, img) in (first..first + count).enumerate() {
-            g_image(img, &mut made);
-            let gi = match grad {
-                OutputGrad::Plain(g) => &g[img * out_channels * p..][..out_channels * p],
-                OutputGrad::ThroughReluMaxPool { .. } => &made[..],
-            };
+            let gi = grad.image(img, out_channels, out_hw, &mut made);
             let g2 = ArrayView2::from_shape((out_channels, p), gi).expect("(o, p)");
             if need_w && k > 0 {
                 wide(

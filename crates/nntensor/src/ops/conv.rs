@@ -487,20 +487,20 @@ pub fn conv2d_relu_max_pool2d(
         &pool.window(),
         pool.output_size(conv_hw),
     );
+    if let Some(b) = bias {
+        assert!(
+            b.shape() == [o],
+            "conv2d_relu_max_pool2d: bias has shape {:?}, expected ({o},) for weight {:?}",
+            b.shape(),
+            weight.shape()
+        );
+    }
     match (x.storage(), weight.storage(), bias.map(Tensor::storage)) {
         (Storage::Cpu(xs), Storage::Cpu(ws), None | Some(Storage::Cpu(_))) => {
-            let b = bias.map(|b| {
-                assert!(
-                    b.shape() == [o],
-                    "conv2d: bias has shape {:?}, expected ({o},) for weight {:?}",
-                    b.shape(),
-                    weight.shape()
-                );
-                match b.storage() {
-                    Storage::Cpu(b) => b.as_slice(),
-                    #[cfg(feature = "gpu")]
-                    Storage::Gpu(_) => unreachable!("matched above"),
-                }
+            let b = bias.map(|b| match b.storage() {
+                Storage::Cpu(b) => b.as_slice(),
+                #[cfg(feature = "gpu")]
+                Storage::Gpu(_) => unreachable!("matched above"),
             });
             let (v, i) = cpu::conv2d_relu_max_pool2d(
                 xs,
