@@ -34,24 +34,10 @@ pub const DEFAULT_ADDRESS: &str = "127.0.0.1:8123";
 /// workspace's `Cargo.toml`; a cold build of the bundle 49 -> 37 s, results unchanged).
 pub const WASM_PROFILE: &str = "wasm-site";
 
-/// This crate's folder: the one `cargo run -p nnplay-server` names in `CARGO_MANIFEST_DIR`
-/// when it runs the binary, else the one it was compiled in (a checkout moved or copied with its
-/// `target/` keeps a binary that cargo need not rebuild, compiled with the old path).
-fn manifest_dir() -> PathBuf {
-    let is_this_crate = |dir: &PathBuf| {
-        std::fs::read_to_string(dir.join("Cargo.toml"))
-            .is_ok_and(|manifest| manifest.contains("name = \"nnplay-server\""))
-    };
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .filter(is_this_crate)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
-}
-
 /// The page's source files (HTML, CSS, JavaScript), kept in the `nnplay` crate next to the
 /// bindings they call.
 pub fn page_source_dir() -> PathBuf {
-    manifest_dir()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("crates/nnplay-server is inside crates/")
         .join("nnplay/web")
@@ -64,7 +50,7 @@ pub fn target_dir() -> PathBuf {
         Some(dir) => std::env::current_dir()
             .map(|cwd| cwd.join(&dir))
             .unwrap_or_else(|_| PathBuf::from(dir)),
-        None => manifest_dir()
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
             .ancestors()
             .nth(2)
             .expect("crates/nnplay-server is two folders below the workspace")
@@ -110,7 +96,7 @@ pub fn build_site() -> Result<PathBuf, BuildError> {
             "--target-dir",
         ])
         .arg(target_dir())
-        .current_dir(manifest_dir())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .map_err(|e| BuildError(format!("could not run {cargo}: {e}")))?;
     if !status.success() {
