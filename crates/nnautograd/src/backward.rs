@@ -80,6 +80,25 @@ impl<'t> Var<'t> {
     }
 }
 
+/// A layer op's `[dx, dw, db]` added into the slots of its input `x`, weight `w` and bias `b`
+/// (the weight's first, then the bias's, then the input's: a fixed order of additions).
+fn accumulate_layer(
+    slots: &mut [Option<Tensor>],
+    [x, w]: [usize; 2],
+    b: Option<usize>,
+    [dx, dw, db]: [Option<Tensor>; 3],
+) {
+    if let Some(dw) = dw {
+        accumulate(slots, w, dw);
+    }
+    if let (Some(b), Some(db)) = (b, db) {
+        accumulate(slots, b, db);
+    }
+    if let Some(dx) = dx {
+        accumulate(slots, x, dx);
+    }
+}
+
 /// Adds `g` into input `j`'s gradient slot.
 fn accumulate(slots: &mut [Option<Tensor>], j: usize, g: Tensor) {
     match &mut slots[j] {
@@ -309,30 +328,14 @@ fn backward_node(
             let need_b = b.is_some_and(needs);
             let [dx, dw, db] =
                 nt::linear_backward(val(x), val(w), &g, [needs(x), needs(w), need_b]);
-            if let Some(dw) = dw {
-                accumulate(slots, w, dw);
-            }
-            if let (Some(b), Some(db)) = (b, db) {
-                accumulate(slots, b, db);
-            }
-            if let Some(dx) = dx {
-                accumulate(slots, x, dx);
-            }
+            accumulate_layer(slots, [x, w], b, [dx, dw, db]);
         }
         Op::Conv2d { x, w, b, spec } => {
             let (x, w, b, spec) = (*x, *w, *b, **spec);
             let need_b = b.is_some_and(needs);
             let [dx, dw, db] =
                 nt::conv2d_backward(val(x), val(w), &g, spec, [needs(x), needs(w), need_b]);
-            if let Some(dw) = dw {
-                accumulate(slots, w, dw);
-            }
-            if let (Some(b), Some(db)) = (b, db) {
-                accumulate(slots, b, db);
-            }
-            if let Some(dx) = dx {
-                accumulate(slots, x, dx);
-            }
+            accumulate_layer(slots, [x, w], b, [dx, dw, db]);
         }
         Op::Conv2dReluMaxPool2d { x, w, b, saved } => {
             let (x, w, b) = (*x, *w, *b);
@@ -348,15 +351,7 @@ fn backward_node(
                 *pool,
                 [needs(x), needs(w), need_b],
             );
-            if let Some(dw) = dw {
-                accumulate(slots, w, dw);
-            }
-            if let (Some(b), Some(db)) = (b, db) {
-                accumulate(slots, b, db);
-            }
-            if let Some(dx) = dx {
-                accumulate(slots, x, dx);
-            }
+            accumulate_layer(slots, [x, w], b, [dx, dw, db]);
         }
         Op::MaxPool2d { input, saved } => accumulate(
             slots,

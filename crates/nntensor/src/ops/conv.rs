@@ -265,27 +265,30 @@ pub fn conv2d_backward(
                 out_hw,
                 need,
             );
-            let mut i = 0;
-            grads.map(|d| {
-                let shape = shapes[i].clone();
-                i += 1;
-                d.map(|d| Tensor::cpu(shape, d))
-            })
+            weight_grads(grads, shapes, Tensor::cpu)
         }
         #[cfg(feature = "gpu")]
         (Storage::Gpu(xs), Storage::Gpu(ws), Storage::Gpu(gs)) => {
             let grads =
                 crate::gpu::conv::conv2d_backward(xs, dims, ws, o, gs, &window, out_hw, need);
-            let mut i = 0;
-            grads.map(|d| {
-                let shape = shapes[i].clone();
-                i += 1;
-                d.map(|d| Tensor::gpu(shape, d))
-            })
+            weight_grads(grads, shapes, Tensor::gpu)
         }
         #[cfg(feature = "gpu")]
         _ => unreachable!("devices checked above"),
     }
+}
+
+/// A convolution's `[dx, dweight, dbias]` buffers as tensors of `shapes`, made by `tensor`.
+fn weight_grads<B>(
+    grads: [Option<B>; 3],
+    shapes: [Shape; 3],
+    tensor: impl Fn(Shape, B) -> Tensor,
+) -> [Option<Tensor>; 3] {
+    let mut shapes = shapes.into_iter();
+    grads.map(|d| {
+        let shape = shapes.next().expect("three shapes");
+        d.map(|d| tensor(shape, d))
+    })
 }
 
 /// Pooling shapes, or a panic naming the op.
@@ -596,17 +599,8 @@ pub fn conv2d_relu_max_pool2d_backward(
                 pooled_hw,
             };
             let grads = cpu::conv2d_backward(xs, dims, ws, o, grad, &window, conv_hw, need);
-            let shapes = [
-                x.shape_ref().clone(),
-                weight.shape_ref().clone(),
-                Shape::from([o]),
-            ];
-            let mut i = 0;
-            grads.map(|d| {
-                let shape = shapes[i].clone();
-                i += 1;
-                d.map(|d| Tensor::cpu(shape, d))
-            })
+            let shapes = [x.shape_ref(), weight.shape_ref(), &Shape::from([o])];
+            weight_grads(grads, shapes.map(Shape::clone), Tensor::cpu)
         }
         #[cfg(feature = "gpu")]
         _ => {
