@@ -30,7 +30,7 @@ impl<'t> Var<'t> {
                 "backward: the loss must be a single value, got shape {:?}; reduce it with .sum() or .mean() first",
                 value.shape()
             );
-            Tensor::full_on(value.shape(), 1.0, &value.device())
+            Tensor::full_on(value.shape_ref().clone(), 1.0, &value.device())
         };
         self.backward_with(seed)
     }

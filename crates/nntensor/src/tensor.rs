@@ -190,7 +190,12 @@ impl Tensor {
     pub fn full(shape: impl Into<Shape>, value: f32) -> Tensor {
         let shape = shape.into();
         let n = shape.elem_count();
-        Tensor::cpu(shape, vec![value; n])
+        let data = if value.to_bits() == 0 {
+            crate::cpu::zeroed(n)
+        } else {
+            vec![value; n]
+        };
+        Tensor::cpu(shape, data)
     }
 
     /// A CPU tensor of zeros.

@@ -79,17 +79,13 @@ pub(crate) fn sigmoid_scalar(x: f32) -> f32 {
     }
 }
 
-/// `f(x)` for every element, into a new buffer.
+/// `f(x)` for every element, into a new buffer (written once, never zeroed first).
 #[inline(always)]
 pub(crate) fn map(x: &[f32], f: impl Fn(f32) -> f32) -> Vec<f32> {
-    let mut out = vec![0.0; x.len()];
+    let mut out = Vec::with_capacity(x.len());
     wide(
         #[inline(always)]
-        || {
-            for (out, &x) in out.iter_mut().zip(x) {
-                *out = f(x);
-            }
-        },
+        || out.extend(x.iter().map(|&x| f(x))),
     );
     out
 }
@@ -121,17 +117,15 @@ pub(crate) fn zip_inplace(a: &mut [f32], b: &[f32], f: impl Fn(f32, f32) -> f32)
     )
 }
 
-/// `f(a, b)` for every pair of elements (equal lengths), into a new buffer.
+/// `f(a, b)` for every pair of elements (equal lengths), into a new buffer (written once, never
+/// zeroed first).
 #[inline(always)]
 fn zip(a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32) -> Vec<f32> {
-    let mut out = vec![0.0; a.len()];
+    debug_assert_eq!(a.len(), b.len());
+    let mut out = Vec::with_capacity(a.len());
     wide(
         #[inline(always)]
-        || {
-            for ((out, &a), &b) in out.iter_mut().zip(a).zip(b) {
-                *out = f(a, b);
-            }
-        },
+        || out.extend(a.iter().zip(b).map(|(&a, &b)| f(a, b))),
     );
     out
 }
@@ -373,23 +367,31 @@ pub(crate) fn binary_assign(
     (b_shape, b): (&Shape, &[f32]),
 ) {
     if a_shape == b_shape {
-        if a.len() >= PARALLEL_MIN_ELEMENTS && super::gemm::may_use_threads() {
-            a.par_chunks_mut(CHUNK)
-                .zip(b.par_chunks(CHUNK))
-                .for_each(|(a, b)| each_op!(op, zip_inplace, a, b));
-        } else {
-            each_op!(op, zip_inplace, a, b);
-        }
-        return;
+        return binary_assign_same_shape(op, a, b);
     }
     if b.len() == 1 {
-        let y = b[0];
-        return each_op!(op, map_inplace_left, a, y);
+        return binary_assign_scalar(op, a, b[0]);
     }
     let bv = view(b_shape, b);
     let bv = bv.broadcast(a_shape.ix()).expect("broadcast shape checked");
     let mut av = view_mut(a_shape, a);
     each_op!(op, zip_views_inplace, &mut av, &bv)
+}
+
+/// `a = op(a, b)` elementwise for two slices of the same length.
+pub(crate) fn binary_assign_same_shape(op: BinaryOp, a: &mut [f32], b: &[f32]) {
+    if a.len() >= PARALLEL_MIN_ELEMENTS && super::gemm::may_use_threads() {
+        a.par_chunks_mut(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .for_each(|(a, b)| each_op!(op, zip_inplace, a, b));
+    } else {
+        each_op!(op, zip_inplace, a, b);
+    }
+}
+
+/// `a = op(a, y)` for every element of `a`.
+pub(crate) fn binary_assign_scalar(op: BinaryOp, a: &mut [f32], y: f32) {
+    each_op!(op, map_inplace_left, a, y)
 }
 
 #[inline(always)]

@@ -17,7 +17,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::parallel::prelude::*;
 use ndarray::{
     s, Array2, ArrayView2, ArrayView3, ArrayViewD, ArrayViewMut2, ArrayViewMut3, Axis, Ix2, Ix3,
-    IxDyn,
+    IxDyn, ShapeBuilder,
 };
 use std::cell::Cell;
 
@@ -199,6 +199,34 @@ pub fn gemm(
     }
 }
 
+/// `c = alpha·a·b + beta·c` for a row-major `c` (`m`×`n`) in a slice and operands `a` (`m`×`k`)
+/// and `b` (`k`×`n`) given as slices with their strides ([`Flat::row_major`],
+/// [`Flat::transposed`]): what [`gemm`] computes on the same matrices as views, bit for bit,
+/// without building views for the tiny products (a per-sample step's 1×1 layer) where that
+/// bookkeeping costs more than the arithmetic.
+pub(crate) fn gemm_slices(
+    alpha: f32,
+    a: Flat<'_>,
+    b: Flat<'_>,
+    beta: f32,
+    c: &mut [f32],
+    (m, k, n): (usize, usize, usize),
+) {
+    if is_small(m, k, n) {
+        let c = FlatMut {
+            data: c,
+            rs: n,
+            cs: 1,
+        };
+        small_gemm_flat(alpha, a, b, beta, c, (m, k, n));
+        return;
+    }
+    let a = ArrayView2::from_shape((m, k).strides((a.rs, a.cs)), a.data).expect("a fits its slice");
+    let b = ArrayView2::from_shape((k, n).strides((b.rs, b.cs)), b.data).expect("b fits its slice");
+    let c = ArrayViewMut2::from_shape((m, n), c).expect("row-major output");
+    gemm(alpha, a, b, beta, c);
+}
+
 /// Rows or columns per block of [`thread_blocks`], a multiple of: whole microkernel tiles.
 const BLOCK_ALIGN: usize = 64;
 
@@ -329,8 +357,6 @@ fn small_gemm(
     beta: f32,
     mut c: ArrayViewMut2<'_, f32>,
 ) {
-    let (m, k) = a.dim();
-    let n = b.ncols();
     // Views that are not one contiguous block with non-negative strides (slices with steps,
     // reversed views) are copied first.
     let flat = |strides: &[isize], contiguous: bool| contiguous && strides.iter().all(|&s| s >= 0);
@@ -353,12 +379,32 @@ fn small_gemm(
         b_copy = b.to_owned();
         b_copy.view()
     };
-    let (a, b) = (Flat::of(&a), Flat::of(&b));
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    small_gemm_flat(
+        alpha,
+        Flat::of(&a),
+        Flat::of(&b),
+        beta,
+        FlatMut::of(c.view_mut()),
+        (m, k, n),
+    );
+}
+
+/// [`small_gemm`] on operands already in flat memory: `a` `m`×`k`, `b` `k`×`n`, `c` `m`×`n`.
+fn small_gemm_flat(
+    alpha: f32,
+    a: Flat<'_>,
+    b: Flat<'_>,
+    beta: f32,
+    c: FlatMut<'_>,
+    (m, k, n): (usize, usize, usize),
+) {
     let FlatMut {
         data: c_data,
         rs: c_rs,
         cs: c_cs,
-    } = FlatMut::of(c.view_mut());
+    } = c;
     let mut store = |i: usize, j: usize, sum: f32| {
         let out = &mut c_data[i * c_rs + j * c_cs];
         *out = if beta == 0.0 {
@@ -548,14 +594,33 @@ fn xt_times<const M: usize, const N: usize>(a: &[f32], b: &[f32], sums: &mut [f3
     }
 }
 
-/// A 2-D view's elements as one slice, with its (row, column) strides.
-struct Flat<'a> {
+/// A matrix's elements as one slice, with its (row, column) strides.
+#[derive(Clone, Copy)]
+pub(crate) struct Flat<'a> {
     data: &'a [f32],
     rs: usize,
     cs: usize,
 }
 
 impl<'a> Flat<'a> {
+    /// A row-major matrix of `cols` columns.
+    pub(crate) fn row_major(data: &'a [f32], cols: usize) -> Flat<'a> {
+        Flat {
+            data,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
+    /// The transpose of a row-major matrix of `cols` columns (read in place, no copy).
+    pub(crate) fn transposed(data: &'a [f32], cols: usize) -> Flat<'a> {
+        Flat {
+            data,
+            rs: 1,
+            cs: cols,
+        }
+    }
+
     /// The view's memory; the view must be contiguous with non-negative strides (standard
     /// layout is).
     fn of(v: &ArrayView2<'a, f32>) -> Flat<'a> {
@@ -818,6 +883,64 @@ mod tests {
             c.view_mut(),
         );
         assert_close(&c, &(&c0 * 2.0), 1);
+    }
+
+    /// `gemm_slices` on row-major and transposed operands gives the bits `gemm` gives on the same
+    /// matrices as views, on every path: the dense layer's forward `x·w`, its weight gradient
+    /// `xᵀ·g` and its input gradient `g·wᵀ`, for tiny, thin and large products, with and without
+    /// `beta`.
+    #[test]
+    fn slices_give_the_bits_of_views() {
+        let mut rng = Rng::seed_from(21);
+        let shapes = [
+            (1, 1, 1),
+            (1, 3, 2),
+            (7, 2, 1),
+            (1000, 2, 2),
+            (2, 1000, 1),
+            (16, 9, 4),
+            (64, 784, 32),
+            (200, 300, 150),
+        ];
+        for (m, k, n) in shapes {
+            for beta in [0.0, 1.0] {
+                let (a, b) = (random2(&mut rng, m, k), random2(&mut rng, k, n));
+                let (at, bt) = (
+                    a.t().as_standard_layout().into_owned(),
+                    b.t().as_standard_layout().into_owned(),
+                );
+                let c0 = random2(&mut rng, m, n);
+                let cases = [
+                    (
+                        Flat::row_major(a.as_slice().unwrap(), k),
+                        Flat::row_major(b.as_slice().unwrap(), n),
+                    ),
+                    (
+                        Flat::transposed(at.as_slice().unwrap(), m),
+                        Flat::row_major(b.as_slice().unwrap(), n),
+                    ),
+                    (
+                        Flat::row_major(a.as_slice().unwrap(), k),
+                        Flat::transposed(bt.as_slice().unwrap(), k),
+                    ),
+                ];
+                let mut want = c0.clone();
+                gemm(0.5, a.view(), b.view(), beta, want.view_mut());
+                for (case, (fa, fb)) in cases.into_iter().enumerate() {
+                    let mut got = c0.clone();
+                    gemm_slices(0.5, fa, fb, beta, got.as_slice_mut().unwrap(), (m, k, n));
+                    // The views `gemm` would see for the transposed cases.
+                    let mut via_views = c0.clone();
+                    match case {
+                        1 => gemm(0.5, at.t(), b.view(), beta, via_views.view_mut()),
+                        2 => gemm(0.5, a.view(), bt.t(), beta, via_views.view_mut()),
+                        _ => via_views.assign(&want),
+                    }
+                    assert_eq!(got, via_views, "case {case}, {m}x{k}x{n}, beta {beta}");
+                    assert_close(&got, &want, k);
+                }
+            }
+        }
     }
 
     #[test]

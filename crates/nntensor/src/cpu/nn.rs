@@ -3,8 +3,7 @@
 //! gradients.
 
 use super::fastmath::{exp_fast, ln_1p_unit};
-use super::{gemm, matmul_2d, sum_rows, wide};
-use ndarray::{ArrayView2, ArrayViewMut2};
+use super::{gemm_slices, sum_rows_slice, wide, Flat};
 
 /// Running sums of a fused loss: one 512-bit vector of `f32`.
 const LOSS_LANES: usize = 16;
@@ -64,33 +63,30 @@ pub(crate) fn linear(
     (out_features, w): (usize, &[f32]),
     b: Option<&[f32]>,
 ) -> Vec<f32> {
-    let x2 = ArrayView2::from_shape((n, in_features), x).expect("row-major");
-    let w2 = ArrayView2::from_shape((in_features, out_features), w).expect("row-major");
     let mut out = match b {
         Some(b1) => {
             // The bias in the first row, then the filled part copied onto the rest, doubling
             // each time (a broadcast view's iterator, or a copy per row, costs far more when
             // rows are narrow).
             let total = n * out_features;
-            let mut data = vec![0.0; total];
+            let mut data = Vec::with_capacity(total);
             if total > 0 {
-                for (out, &b) in data.iter_mut().zip(b1) {
-                    *out = b;
-                }
-                let mut filled = out_features;
-                while filled < total {
-                    let count = filled.min(total - filled);
-                    data.copy_within(..count, filled);
-                    filled += count;
+                data.extend_from_slice(b1);
+                while data.len() < total {
+                    let count = data.len().min(total - data.len());
+                    data.extend_from_within(..count);
                 }
             }
             data
         }
-        None => vec![0.0; n * out_features],
+        None => super::zeroed(n * out_features),
     };
     let beta = if b.is_some() { 1.0 } else { 0.0 };
-    let c = ArrayViewMut2::from_shape((n, out_features), &mut out).expect("row-major");
-    gemm(1.0, x2, w2, beta, c);
+    let (x, w) = (
+        Flat::row_major(x, in_features),
+        Flat::row_major(w, out_features),
+    );
+    gemm_slices(1.0, x, w, beta, &mut out, (n, in_features, out_features));
     out
 }
 
@@ -102,13 +98,26 @@ pub(crate) fn linear_backward(
     g: &[f32],
     [need_x, need_w, need_b]: [bool; 3],
 ) -> [Option<Vec<f32>>; 3] {
-    let x2 = ArrayView2::from_shape((n, in_features), x).expect("row-major");
-    let w2 = ArrayView2::from_shape((in_features, out_features), w).expect("row-major");
-    let g2 = ArrayView2::from_shape((n, out_features), g).expect("row-major");
-    let flat = |a: ndarray::Array2<f32>| super::into_vec(a.into_dyn());
-    let dw = need_w.then(|| flat(matmul_2d(x2.t(), g2)));
-    let db = need_b.then(|| super::into_vec(sum_rows(g2).into_dyn()));
-    let dx = need_x.then(|| flat(matmul_2d(g2, w2.t())));
+    let product = |a: Flat<'_>, b: Flat<'_>, (m, k, n): (usize, usize, usize)| {
+        let mut c = super::zeroed(m * n);
+        gemm_slices(1.0, a, b, 0.0, &mut c, (m, k, n));
+        c
+    };
+    let dw = need_w.then(|| {
+        let (xt, g) = (
+            Flat::transposed(x, in_features),
+            Flat::row_major(g, out_features),
+        );
+        product(xt, g, (in_features, n, out_features))
+    });
+    let db = need_b.then(|| sum_rows_slice(g, out_features));
+    let dx = need_x.then(|| {
+        let (g, wt) = (
+            Flat::row_major(g, out_features),
+            Flat::transposed(w, out_features),
+        );
+        product(g, wt, (n, out_features, in_features))
+    });
     [dx, dw, db]
 }
 
@@ -123,7 +132,7 @@ pub(crate) fn softmax_cross_entropy(
 ) -> (f32, Option<Vec<f32>>) {
     let inv_n = 1.0 / n as f32;
     // The gradient, or one row of scratch space when no gradient is wanted.
-    let mut d = vec![0.0f32; if want_grad { n * classes } else { classes }];
+    let mut d = super::zeroed(if want_grad { n * classes } else { classes });
     let mut total = 0.0f64;
     wide(
         #[inline(always)]

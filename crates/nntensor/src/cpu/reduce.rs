@@ -44,7 +44,7 @@ pub(crate) fn argmax_axis(shape: &Shape, x: &[f32], axis: usize) -> Vec<usize> {
 /// The gradient of a maximum: `g` placed at the first maximum of `x` (over everything when `axis`
 /// is `None`, else of each lane along `axis`), zeros elsewhere.
 pub(crate) fn max_backward(shape: &Shape, x: &[f32], g: &[f32], axis: Option<usize>) -> Vec<f32> {
-    let mut out = vec![0.0; x.len()];
+    let mut out = super::zeroed(x.len());
     match axis {
         None => {
             let max = max_all(x);
@@ -104,34 +104,40 @@ fn sum_leading_axes(shape: &Shape, data: &[f32], count: usize) -> ndarray::Array
 /// assert_eq!(nntensor::cpu::sum_rows(t.view()).to_vec(), vec![9.0, 12.0]);
 /// ```
 pub fn sum_rows(t: ndarray::ArrayView2<'_, f32>) -> ndarray::Array1<f32> {
+    if let Some(data) = t.as_slice() {
+        return ndarray::Array1::from_vec(sum_rows_slice(data, t.ncols()));
+    }
     let mut acc = ndarray::Array1::zeros(t.ncols());
-    match (t.as_slice(), acc.as_slice_mut()) {
+    for row in t.rows() {
+        acc += &row;
+    }
+    acc
+}
+
+/// [`sum_rows`] of a row-major matrix of `cols` columns in a slice.
+pub(crate) fn sum_rows_slice(data: &[f32], cols: usize) -> Vec<f32> {
+    let mut sums = super::zeroed(cols);
+    match cols {
+        0 => {}
         // A few columns of many rows (a tiny layer's bias gradient): eight rows at a time into
         // eight sets of running sums, so the additions vectorise and do not form one chain.
-        (Some(data), Some(sums)) if !sums.is_empty() && sums.len() < 8 => match sums.len() {
-            1 => sum_narrow_rows::<1, 8>(data, sums),
-            2 => sum_narrow_rows::<2, 16>(data, sums),
-            3 => sum_narrow_rows::<3, 24>(data, sums),
-            4 => sum_narrow_rows::<4, 32>(data, sums),
-            5 => sum_narrow_rows::<5, 40>(data, sums),
-            6 => sum_narrow_rows::<6, 48>(data, sums),
-            _ => sum_narrow_rows::<7, 56>(data, sums),
-        },
-        // Row-major (the usual gradient): one pass over memory, rows added in order.
-        (Some(data), Some(sums)) if !sums.is_empty() => {
-            for row in data.chunks_exact(sums.len()) {
+        1 => sum_narrow_rows::<1, 8>(data, &mut sums),
+        2 => sum_narrow_rows::<2, 16>(data, &mut sums),
+        3 => sum_narrow_rows::<3, 24>(data, &mut sums),
+        4 => sum_narrow_rows::<4, 32>(data, &mut sums),
+        5 => sum_narrow_rows::<5, 40>(data, &mut sums),
+        6 => sum_narrow_rows::<6, 48>(data, &mut sums),
+        7 => sum_narrow_rows::<7, 56>(data, &mut sums),
+        // The usual gradient: one pass over memory, rows added in order.
+        _ => {
+            for row in data.chunks_exact(cols) {
                 for (sum, &x) in sums.iter_mut().zip(row) {
                     *sum += x;
                 }
             }
         }
-        _ => {
-            for row in t.rows() {
-                acc += &row;
-            }
-        }
     }
-    acc
+    sums
 }
 
 /// Column sums of row-major `data` with `N` columns, where `W = 8·N`: rows `i ≡ r (mod 8)` go

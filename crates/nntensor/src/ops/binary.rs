@@ -160,6 +160,19 @@ fn lift(t: &Tensor, other: crate::Device) -> std::borrow::Cow<'_, Tensor> {
 /// ```
 #[track_caller]
 pub fn binary_assign(op: BinaryOp, a: &mut Tensor, b: &Tensor) {
+    // On the CPU, equal shapes (a gradient added into its slot) need no broadcast worked out, nor
+    // does a one-element `b` of no more axes than `a` (the loss's seed scaling a saved gradient),
+    // which broadcasts to `a`'s shape as it is.
+    if a.shape() == b.shape() || (b.len() == 1 && b.ndim() <= a.ndim()) {
+        match (a.storage_mut(), b.storage()) {
+            (Storage::Cpu(x), Storage::Cpu(y)) if x.len() == y.len() => {
+                return cpu::binary_assign_same_shape(op, x, y)
+            }
+            (Storage::Cpu(x), Storage::Cpu(y)) => return cpu::binary_assign_scalar(op, x, y[0]),
+            #[cfg(feature = "gpu")]
+            _ => {}
+        }
+    }
     let out = broadcast_or_panic(op.name(), a.shape(), b.shape());
     assert!(
         out.dims() == a.shape(),
@@ -745,6 +758,19 @@ mod tests {
             }
         }
 
+        /// In place, every input that broadcasts to the target (one-element inputs of any rank
+        /// up to the target's included, the loss seed's fast path) gives the out-of-place bits.
+        #[test]
+        fn in_place_matches_out_of_place((full, input) in shapes(), seed in any::<u64>()) {
+            let mut rng = Rng::seed_from(seed);
+            let (a, b) = (random(&full, &mut rng), random(&input, &mut rng));
+            for op in [BinaryOp::Add, BinaryOp::Mul, BinaryOp::Div, BinaryOp::Maximum] {
+                let mut in_place = a.clone();
+                binary_assign(op, &mut in_place, &b);
+                prop_assert_eq!(in_place, binary(op, &a, &b));
+            }
+        }
+
         #[test]
         fn broadcast_shape_is_symmetric_and_absorbs_input((full, input) in shapes()) {
             prop_assert_eq!(broadcast_shape(&full, &input), Some(full.clone()));
@@ -778,5 +804,13 @@ mod tests {
     fn in_place_ops_keep_the_target_shape() {
         let mut a = Tensor::zeros([3]);
         a += &Tensor::zeros([2, 3]);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not broadcast to the target's shape")]
+    fn in_place_refuses_a_one_element_input_of_more_axes() {
+        // [1, 1] with [3] broadcasts to [1, 3], which is not the target's shape.
+        let mut a = Tensor::ones([3]);
+        binary_assign(BinaryOp::Mul, &mut a, &Tensor::ones([1, 1]));
     }
 }

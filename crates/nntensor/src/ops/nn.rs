@@ -297,7 +297,7 @@ fn elementwise_loss(
     let _ = gpu_loss;
     match (x.storage(), target.storage()) {
         (Storage::Cpu(xs), Storage::Cpu(ts)) => {
-            let mut d = vec![0.0; if want_grad { xs.len() } else { 0 }];
+            let mut d = crate::cpu::zeroed(if want_grad { xs.len() } else { 0 });
             let loss = kernel(xs, ts, &mut d);
             (
                 scalar(loss as f32),
